@@ -1,0 +1,35 @@
+import * as fs from 'node:fs';
+import { ByteSource } from '../core/capture/source';
+
+/**
+ * A file read with positional reads into one reused buffer: the engine asks for large pages
+ * in order, so this streams a file of gigabytes with constant memory.
+ */
+export class FileSource implements ByteSource {
+  readonly size: number;
+  private buffer = Buffer.alloc(0);
+
+  constructor(private readonly fd: number) {
+    this.size = fs.fstatSync(fd).size;
+  }
+
+  static open(path: string): FileSource {
+    return new FileSource(fs.openSync(path, 'r'));
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const want = Math.max(0, Math.min(length, this.size - offset));
+    if (this.buffer.length < want) this.buffer = Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < want) {
+      const n = fs.readSync(this.fd, this.buffer, got, want - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return this.buffer.subarray(0, got);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}

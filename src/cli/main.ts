@@ -1,0 +1,222 @@
+import * as fs from 'node:fs';
+import { CaptureFormatError, CaptureProblem } from '../core/capture/types';
+import { linkTypeName } from '../core/decode/linktypes';
+import {
+  ConversationRecord,
+  conversationRecord,
+  secondsBetween,
+  segmentInfo,
+} from '../core/report';
+import { PacketRecordVisitor, ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
+import { TcpConversation } from '../core/tcp/analysis';
+import { FileSource } from './fileSource';
+
+const USAGE = `Usage: tcp-explainer <command> FILE [options]
+
+Commands:
+  packets FILE [--json]         every TCP segment: stream, relative seq/ack, window, analysis
+  conversations FILE [--json]   every TCP connection (tcp.stream): endpoints, counts, completeness, iRTT
+
+Options:
+  --json        machine-readable output (packets: one JSON object per line; conversations: an array)
+  -h, --help    this text
+
+FILE is a .pcap, .pcapng or .cap capture (the format is read from its content).
+Exit status: 0 on success (a damaged tail is a warning on stderr), 1 when FILE cannot be read
+as a capture, 2 on a usage error.`;
+
+class UsageError extends Error {}
+
+interface Args {
+  command: string;
+  file: string;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): Args | null {
+  const positional: string[] = [];
+  let json = false;
+  for (const a of argv) {
+    if (a === '-h' || a === '--help') return null;
+    else if (a === '--json') json = true;
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  if (positional.length === 0) return null;
+  const [command, file, ...extra] = positional;
+  if (command !== 'packets' && command !== 'conversations') throw new UsageError(`unknown command "${command}"`);
+  if (!file) throw new UsageError(`${command} needs a capture FILE`);
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  return { command, file, json };
+}
+
+/** Output goes through one buffered writer: a capture can have millions of lines. */
+class Output {
+  private chunks: string[] = [];
+  private size = 0;
+  line(s: string): void {
+    this.chunks.push(s, '\n');
+    this.size += s.length + 1;
+    if (this.size > 1 << 16) this.flush();
+  }
+  flush(): void {
+    if (this.chunks.length === 0) return;
+    writeAll(1, this.chunks.join(''));
+    this.chunks = [];
+    this.size = 0;
+  }
+}
+
+function writeAll(fd: number, s: string): void {
+  // Synchronous writes keep order with stderr and survive a closed pipe (EPIPE ends quietly).
+  const buf = Buffer.from(s, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EPIPE') process.exit(0);
+      throw e;
+    }
+  }
+}
+
+function describeProblem(file: string, p: CaptureProblem): string {
+  const where = p.frame !== undefined ? `packet ${p.frame}, offset ${p.offset}` : `offset ${p.offset}`;
+  const what = p.message.startsWith(`packet ${p.frame}: `) ? p.message.slice(`packet ${p.frame}: `.length) : p.message;
+  return `tcp-explainer: ${p.severity}: ${file}: ${where}: ${what}`;
+}
+
+function reportProblems(file: string, summary: ScanSummary): void {
+  for (const p of summary.problems) writeAll(2, describeProblem(file, p) + '\n');
+  if (summary.problems.some((p) => p.severity === 'error' || p.message.includes('cut short'))) {
+    writeAll(2, `tcp-explainer: warning: ${file}: kept the ${summary.frames} packets read before the damage\n`);
+  }
+}
+
+function runPackets(file: string, json: boolean, out: Output): ScanSummary {
+  let t0Sec = 0;
+  let t0Nsec = 0;
+  const sources: FileSource[] = [];
+  const open = (): FileSource => {
+    const src = FileSource.open(file);
+    sources.push(src);
+    return src;
+  };
+  try {
+    const onRecord: PacketRecordVisitor = (packet, rec, f, seg) => {
+      if (json) {
+        out.line(JSON.stringify(packet));
+        return;
+      }
+      const peer = seg.inFlow1 ? seg.conversation.flow2 : seg.conversation.flow1;
+      const t = secondsBetween(t0Sec, t0Nsec, rec.tsSec, rec.tsNsec).toFixed(6);
+      const info = segmentInfo(f, seg, packet.win, peer.baseSeq);
+      out.line(`${String(rec.frame).padStart(6)} ${t.padStart(11)} ${String(packet.stream).padStart(4)} ${packet.src} → ${packet.dst} ${info}`);
+    };
+    // Times count from the capture's first frame, as Wireshark's Time column does.
+    return scanPacketRecords(open, onRecord, (firstPass) => {
+      t0Sec = firstPass.firstSec;
+      t0Nsec = firstPass.firstNsec;
+    });
+  } finally {
+    for (const s of sources) s.close();
+  }
+}
+
+function endpointText(e: { address: string; port: number }): string {
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+function runConversations(file: string, json: boolean, out: Output): ScanSummary {
+  const summary = withFile(file, (src) => scanCapture(src));
+  const records = summary.analyzer.conversations.map((c: TcpConversation) =>
+    conversationRecord(c, summary.firstSec, summary.firstNsec),
+  );
+  if (json) {
+    out.line(JSON.stringify(records, null, 1));
+    return summary;
+  }
+  out.line(describeCapture(file, summary));
+  if (records.length === 0) {
+    out.line('No TCP connections.');
+    return summary;
+  }
+  const rows = records.map((r: ConversationRecord) => [
+    String(r.stream),
+    `${endpointText(r.client)} → ${endpointText(r.server)}`,
+    `${r.packets.to_server}/${r.packets.to_client}`,
+    `${r.bytes.to_server}/${r.bytes.to_client}`,
+    r.start.toFixed(6),
+    r.duration.toFixed(6),
+    String(r.completeness),
+    r.irtt === null ? '-' : r.irtt.toFixed(6),
+  ]);
+  const header = ['stream', 'client → server', 'packets →/←', 'bytes →/←', 'start', 'duration', 'complete', 'iRTT'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (cells: string[]): string =>
+    cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  out.line(fmt(header));
+  for (const r of rows) out.line(fmt(r));
+  return summary;
+}
+
+function describeCapture(file: string, s: ScanSummary): string {
+  const links = [...s.linkTypes.keys()].map(linkTypeName).join(', ') || 'no packets';
+  const span = s.frames ? secondsBetween(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec).toFixed(6) : '0';
+  const lines = [
+    `${file}: ${s.info.format} ${s.info.version}, ${links}; ${s.frames} packets (${s.tcpFrames} TCP) over ${span} s; ${s.analyzer.conversations.length} TCP connections`,
+  ];
+  for (const [why, n] of s.skipped) lines.push(`  skipped ${n} packet${n === 1 ? '' : 's'}: ${why}`);
+  for (const [why, n] of s.damaged) lines.push(`  damaged ${n} packet${n === 1 ? '' : 's'}: ${why}`);
+  return lines.join('\n');
+}
+
+function withFile<T>(file: string, body: (src: FileSource) => T): T {
+  const src = FileSource.open(file);
+  try {
+    return body(src);
+  } finally {
+    src.close();
+  }
+}
+
+export function main(argv: string[]): number {
+  let args: Args | null;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      writeAll(2, `tcp-explainer: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (!args) {
+    writeAll(1, USAGE + '\n');
+    return 0;
+  }
+  const out = new Output();
+  try {
+    const summary = args.command === 'packets' ? runPackets(args.file, args.json, out) : runConversations(args.file, args.json, out);
+    out.flush();
+    reportProblems(args.file, summary);
+    return 0;
+  } catch (e) {
+    out.flush();
+    if (e instanceof CaptureFormatError) {
+      writeAll(2, `tcp-explainer: error: ${args.file}: offset ${e.offset}: ${e.message}\n`);
+      return 1;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+      writeAll(2, `tcp-explainer: error: ${args.file}: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,24 @@
+import { u32 } from './bytes';
+import { PcapReader, isPcapMagic } from './pcap';
+import { PCAPNG_SHB, PcapngReader } from './pcapng';
+import { ByteSource, PagedReader } from './source';
+import { CaptureFormatError, RecordReader } from './types';
+
+/**
+ * Opens a capture by its content (never by its file name): classic pcap or pcapng.
+ * Throws CaptureFormatError when the bytes are neither.
+ */
+export function openCapture(source: ByteSource, pageSize?: number): RecordReader {
+  const pages = new PagedReader(source, pageSize);
+  const head = pages.view(0, 4);
+  if (!head) {
+    throw new CaptureFormatError(`file is ${source.size} bytes: too short to be a capture`, 0);
+  }
+  const magic = u32(head, 0, false);
+  if (isPcapMagic(magic)) return new PcapReader(pages);
+  if (magic === PCAPNG_SHB) return new PcapngReader(pages);
+  throw new CaptureFormatError(
+    `not a pcap or pcapng capture: unknown magic number 0x${magic.toString(16).padStart(8, '0')}`,
+    0,
+  );
+}

@@ -1,0 +1,312 @@
+import { u16, u32 } from './bytes';
+import { PagedReader } from './source';
+import {
+  CaptureFormatError,
+  CaptureInfo,
+  CaptureInterface,
+  CaptureProblem,
+  CaptureRecord,
+  RecordReader,
+  newRecord,
+} from './types';
+
+export const PCAPNG_SHB = 0x0a0d0d0a;
+const BLOCK_IDB = 0x00000001;
+const BLOCK_PB = 0x00000002; // obsolete Packet Block
+const BLOCK_SPB = 0x00000003;
+const BLOCK_EPB = 0x00000006;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+/** No sane block is this large; a larger length means damage, not data. */
+const MAX_BLOCK_LEN = 128 << 20;
+
+const OPT_ENDOFOPT = 0;
+const OPT_IF_NAME = 2;
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_TSOFFSET = 14;
+
+interface Iface extends CaptureInterface {
+  /** Ticks per second, from if_tsresol (default 10^6). */
+  unitsPerSec: number;
+  /** 10^k when unitsPerSec is a power of ten <= 10^9, so ticks convert to ns by multiplication. */
+  nsPerUnit: number;
+  tsOffsetSec: number;
+}
+
+/**
+ * Reader for pcapng: sections in either byte order (several per file), interfaces with their
+ * own link type, if_tsresol and if_tsoffset; Enhanced, Simple and obsolete Packet Blocks.
+ * Every other block is skipped by its length.
+ */
+export class PcapngReader implements RecordReader {
+  readonly info: CaptureInfo;
+  readonly problems: CaptureProblem[] = [];
+  private le = true;
+  private ifaces: Iface[] = [];
+  private offset = 0;
+  private frame = 0;
+  private done = false;
+  private readonly rec: CaptureRecord = newRecord();
+
+  constructor(private readonly pages: PagedReader) {
+    const h = pages.view(0, 12);
+    if (!h || u32(h, 0, false) !== PCAPNG_SHB) {
+      throw new CaptureFormatError('not a pcapng file (no Section Header Block at offset 0)', 0);
+    }
+    const bom = u32(h, 8, true);
+    if (bom !== BYTE_ORDER_MAGIC && u32(h, 8, false) !== BYTE_ORDER_MAGIC) {
+      throw new CaptureFormatError('pcapng Section Header Block has a bad byte-order magic', 8);
+    }
+    this.info = {
+      format: 'pcapng',
+      byteOrder: bom === BYTE_ORDER_MAGIC ? 'little' : 'big',
+      version: '',
+      interfaces: [],
+      sections: 0,
+    };
+  }
+
+  get position(): number {
+    return this.offset;
+  }
+
+  next(): CaptureRecord | null {
+    while (!this.done) {
+      const at = this.offset;
+      const size = this.pages.size;
+      if (at >= size) {
+        this.done = true;
+        return null;
+      }
+      const head = this.pages.view(at, 12);
+      if (!head) {
+        return this.stop('warning', at, `block header cut short (${size - at} bytes left at the end of the file)`);
+      }
+      const rawType = u32(head, 0, this.le);
+      if (u32(head, 0, false) === PCAPNG_SHB) {
+        // A new section may switch byte order: read its length in its own order.
+        const bomLE = u32(head, 8, true) === BYTE_ORDER_MAGIC;
+        if (!bomLE && u32(head, 8, false) !== BYTE_ORDER_MAGIC) {
+          return this.stop('error', at + 8, 'Section Header Block has a bad byte-order magic');
+        }
+        this.le = bomLE;
+      }
+      const type = u32(head, 0, this.le) === PCAPNG_SHB ? PCAPNG_SHB : rawType;
+      const len = u32(head, 4, this.le);
+      if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK_LEN) {
+        return this.stop('error', at, `block of type 0x${type.toString(16)} has an impossible length ${len}`);
+      }
+      const block = this.pages.view(at, len);
+      if (!block) {
+        return this.stop(
+          'warning',
+          at,
+          `block of type 0x${type.toString(16)} cut short (${size - at} of ${len} bytes at the end of the file)`,
+        );
+      }
+      if (u32(block, len - 4, this.le) !== len) {
+        return this.stop('error', at + len - 4, `block of type 0x${type.toString(16)}: trailing length does not match ${len}`);
+      }
+      this.offset = at + len;
+      switch (type) {
+        case PCAPNG_SHB:
+          if (!this.readSectionHeader(block, at)) return null;
+          break;
+        case BLOCK_IDB:
+          this.readInterface(block, at);
+          break;
+        case BLOCK_EPB:
+        case BLOCK_PB:
+        case BLOCK_SPB: {
+          const rec = this.readPacket(type, block, at);
+          if (rec) return rec;
+          break;
+        }
+        default:
+          // Name resolution, statistics, custom, journal... blocks carry no packet: skip them.
+          break;
+      }
+    }
+    return null;
+  }
+
+  private readSectionHeader(b: Uint8Array, at: number): boolean {
+    if (b.length < 28) {
+      this.stop('error', at, `Section Header Block is ${b.length} bytes, shorter than its 28-byte minimum`);
+      return false;
+    }
+    const major = u16(b, 12, this.le);
+    const minor = u16(b, 14, this.le);
+    if (major !== 1) {
+      this.stop('error', at + 12, `pcapng section version ${major}.${minor} is not supported (only 1.x)`);
+      return false;
+    }
+    if (this.info.sections === 0) this.info.version = `${major}.${minor}`;
+    this.info.sections++;
+    // Interface ids are per section.
+    this.ifaces = [];
+    return true;
+  }
+
+  private readInterface(b: Uint8Array, at: number): void {
+    if (b.length < 20) {
+      this.problems.push({ severity: 'warning', offset: at, message: 'Interface Description Block too short; ignored' });
+      return;
+    }
+    const linkType = u16(b, 8, this.le);
+    const snapLen = u32(b, 12, this.le);
+    const iface: Iface = {
+      linkType,
+      snapLen,
+      tsResolution: 'µs',
+      unitsPerSec: 1e6,
+      nsPerUnit: 1000,
+      tsOffsetSec: 0,
+    };
+    this.forEachOption(b, 16, b.length - 4, at, (code, o, len) => {
+      if (code === OPT_IF_TSRESOL && len >= 1) {
+        const v = b[o]!;
+        if (v & 0x80) {
+          const p = v & 0x7f;
+          iface.unitsPerSec = 2 ** p;
+          iface.nsPerUnit = 0;
+          iface.tsResolution = `2^-${p} s`;
+        } else {
+          iface.unitsPerSec = 10 ** v;
+          iface.nsPerUnit = v <= 9 ? 10 ** (9 - v) : 0;
+          iface.tsResolution = v === 6 ? 'µs' : v === 9 ? 'ns' : v === 3 ? 'ms' : `10^-${v} s`;
+        }
+      } else if (code === OPT_IF_TSOFFSET && len >= 8) {
+        const hi = u32(b, o + (this.le ? 4 : 0), this.le) | 0; // signed 64-bit
+        const lo = u32(b, o + (this.le ? 0 : 4), this.le);
+        iface.tsOffsetSec = hi * 4294967296 + lo;
+      } else if (code === OPT_IF_NAME && len > 0) {
+        iface.name = latin1(b, o, len);
+      }
+    });
+    this.ifaces.push(iface);
+    this.info.interfaces.push({
+      linkType: iface.linkType,
+      snapLen: iface.snapLen,
+      tsResolution: iface.tsResolution,
+      ...(iface.name !== undefined ? { name: iface.name } : {}),
+    });
+  }
+
+  private readPacket(type: number, b: Uint8Array, at: number): CaptureRecord | null {
+    const le = this.le;
+    const frame = this.frame + 1;
+    let ifId: number;
+    let tsHi = 0;
+    let tsLo = 0;
+    let capLen: number;
+    let origLen: number;
+    let dataAt: number;
+    const bodyEnd = b.length - 4;
+    if (type === BLOCK_SPB) {
+      if (b.length < 16) return this.skipPacket(at, frame, 'Simple Packet Block too short');
+      ifId = 0;
+      origLen = u32(b, 8, le);
+      dataAt = 12;
+      const snap = this.ifaces[0]?.snapLen || 0;
+      capLen = Math.min(origLen, bodyEnd - dataAt, snap > 0 ? snap : Infinity);
+    } else {
+      if (b.length < 32) return this.skipPacket(at, frame, 'packet block too short');
+      if (type === BLOCK_EPB) {
+        ifId = u32(b, 8, le);
+      } else {
+        ifId = u16(b, 8, le);
+      }
+      tsHi = u32(b, 12, le);
+      tsLo = u32(b, 16, le);
+      capLen = u32(b, 20, le);
+      origLen = u32(b, 24, le);
+      dataAt = 28;
+      if (capLen > bodyEnd - dataAt) {
+        return this.skipPacket(at, frame, `captured length ${capLen} runs past the end of its block`);
+      }
+    }
+    const iface = this.ifaces[ifId];
+    if (!iface) {
+      return this.skipPacket(at, frame, `refers to interface ${ifId}, which this section has not described`);
+    }
+    this.frame = frame;
+    const r = this.rec;
+    r.frame = frame;
+    r.fileOffset = at;
+    r.interfaceId = this.info.interfaces.length - this.ifaces.length + ifId;
+    r.linkType = iface.linkType;
+    r.capLen = capLen;
+    r.origLen = origLen;
+    r.data = b.subarray(dataAt, dataAt + capLen);
+    if (type === BLOCK_SPB) {
+      r.tsSec = 0;
+      r.tsNsec = 0;
+    } else {
+      setTimestamp(r, iface, tsHi, tsLo);
+    }
+    return r;
+  }
+
+  /** A damaged packet block: counted as a frame (Wireshark would show it), reported, skipped. */
+  private skipPacket(at: number, frame: number, why: string): null {
+    this.frame = frame;
+    this.problems.push({ severity: 'warning', offset: at, frame, message: `packet ${frame}: ${why}; skipped` });
+    return null;
+  }
+
+  private forEachOption(
+    b: Uint8Array,
+    start: number,
+    end: number,
+    blockAt: number,
+    visit: (code: number, valueOffset: number, len: number) => void,
+  ): void {
+    let o = start;
+    while (o + 4 <= end) {
+      const code = u16(b, o, this.le);
+      const len = u16(b, o + 2, this.le);
+      if (code === OPT_ENDOFOPT) return;
+      if (o + 4 + len > end) {
+        this.problems.push({
+          severity: 'warning',
+          offset: blockAt + o,
+          message: `option ${code} runs past the end of its block; remaining options ignored`,
+        });
+        return;
+      }
+      visit(code, o + 4, len);
+      o += 4 + ((len + 3) & ~3);
+    }
+  }
+
+  private stop(severity: 'warning' | 'error', offset: number, message: string): null {
+    this.problems.push({ severity, offset, message });
+    this.done = true;
+    return null;
+  }
+}
+
+function setTimestamp(r: CaptureRecord, iface: Iface, hi: number, lo: number): void {
+  const ticks = hi * 4294967296 + lo;
+  const ups = iface.unitsPerSec;
+  if (ticks <= Number.MAX_SAFE_INTEGER && iface.nsPerUnit > 0) {
+    const sec = Math.floor(ticks / ups);
+    r.tsSec = sec + iface.tsOffsetSec;
+    r.tsNsec = (ticks - sec * ups) * iface.nsPerUnit;
+    return;
+  }
+  // Nanosecond (or finer, or binary) ticks since 1970 exceed 2^53: exact integer arithmetic.
+  const t = (BigInt(hi) << 32n) | BigInt(lo);
+  const u = BigInt(ups);
+  const sec = t / u;
+  const frac = t % u;
+  r.tsSec = Number(sec) + iface.tsOffsetSec;
+  r.tsNsec = Number((frac * 1000000000n) / u);
+}
+
+function latin1(b: Uint8Array, o: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len && b[o + i] !== 0; i++) s += String.fromCharCode(b[o + i]!);
+  return s;
+}

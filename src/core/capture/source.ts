@@ -1,0 +1,62 @@
+/**
+ * Random-access bytes of a capture file. Synchronous on purpose: the engine runs in a worker
+ * thread, a CLI or a test, where a blocking read of a page is the fastest thing there is, and
+ * the same interface is trivially met by a whole file held in memory (browser, tests).
+ */
+export interface ByteSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /**
+   * Returns the bytes at [offset, offset + length), or fewer when the source ends first.
+   * The result may be a view into a buffer the source reuses: valid until the next call.
+   */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** A capture already in memory. Reads are views, never copies. */
+export class MemorySource implements ByteSource {
+  readonly size: number;
+  constructor(private readonly bytes: Uint8Array) {
+    this.size = bytes.length;
+  }
+  read(offset: number, length: number): Uint8Array {
+    const end = Math.min(this.size, offset + length);
+    return this.bytes.subarray(Math.min(offset, end), end);
+  }
+}
+
+/**
+ * A sliding window over a ByteSource: hands out views of small ranges (record headers,
+ * packet data) and refills from the source only when a range leaves the window, so a
+ * file of gigabytes is read in large sequential pages and no packet is copied twice.
+ */
+export class PagedReader {
+  private page: Uint8Array = new Uint8Array(0);
+  private pageStart = 0;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly pageSize = 4 << 20,
+  ) {}
+
+  get size(): number {
+    return this.source.size;
+  }
+
+  /**
+   * The bytes at [offset, offset + length), or null when the source has fewer than `length`
+   * bytes from `offset`. The view is valid until the next call.
+   */
+  view(offset: number, length: number): Uint8Array | null {
+    if (offset < 0 || length < 0 || offset + length > this.source.size) return null;
+    const rel = offset - this.pageStart;
+    if (rel >= 0 && rel + length <= this.page.length) {
+      return this.page.subarray(rel, rel + length);
+    }
+    const want = Math.max(this.pageSize, length);
+    this.page = this.source.read(offset, want);
+    this.pageStart = offset;
+    if (this.page.length < length) return null;
+    return this.page.subarray(0, length);
+  }
+}

@@ -1,0 +1,87 @@
+/** What the capture readers yield and report, independent of the file format. */
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/**
+ * One packet record. The reader reuses a single object and `data` is a view into its page:
+ * both are valid until the next call to `next()`. Copy what you keep.
+ */
+export interface CaptureRecord {
+  /** 1-based, counting every packet record in the file, as Wireshark numbers frames. */
+  frame: number;
+  /** File offset of the record (pcap record header or pcapng block). */
+  fileOffset: number;
+  interfaceId: number;
+  linkType: number;
+  /** Seconds since the epoch (may be negative for odd files) and nanoseconds 0..999999999. */
+  tsSec: number;
+  tsNsec: number;
+  /** Bytes captured (length of `data`) and length of the packet on the wire. */
+  capLen: number;
+  origLen: number;
+  data: Uint8Array;
+}
+
+export interface CaptureInterface {
+  linkType: number;
+  snapLen: number;
+  name?: string;
+  /** Timestamp resolution as the file states it, e.g. "µs", "ns", "2^-10 s". */
+  tsResolution: string;
+}
+
+export interface CaptureProblem {
+  /** An error ends reading; a warning only says something was skipped or odd. */
+  severity: 'error' | 'warning';
+  /** File offset where the problem is. */
+  offset: number;
+  /** Frame number concerned, when the problem belongs to one packet. */
+  frame?: number;
+  message: string;
+}
+
+export interface CaptureInfo {
+  format: CaptureFormat;
+  /** "little" or "big" for the (first) section. */
+  byteOrder: 'little' | 'big';
+  /** Format version, e.g. "2.4" for pcap, "1.0" for pcapng. */
+  version: string;
+  /** Interfaces seen so far (pcap has exactly one). Grows while a pcapng file is read. */
+  interfaces: CaptureInterface[];
+  /** pcapng: number of Section Header Blocks read so far. */
+  sections: number;
+}
+
+export interface RecordReader {
+  readonly info: CaptureInfo;
+  readonly problems: CaptureProblem[];
+  /** Bytes consumed so far (for progress). */
+  readonly position: number;
+  /** The next packet record, or null at the end of the file or after an error. */
+  next(): CaptureRecord | null;
+}
+
+/** Raised only when a file is not a capture at all or its header is unreadable. */
+export class CaptureFormatError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'CaptureFormatError';
+  }
+}
+
+export function newRecord(): CaptureRecord {
+  return {
+    frame: 0,
+    fileOffset: 0,
+    interfaceId: 0,
+    linkType: 0,
+    tsSec: 0,
+    tsNsec: 0,
+    capLen: 0,
+    origLen: 0,
+    data: new Uint8Array(0),
+  };
+}

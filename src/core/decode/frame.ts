@@ -1,0 +1,291 @@
+import { u16be, u32be } from '../capture/bytes';
+import {
+  DLT_RAW_12,
+  DLT_RAW_14,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+} from './linktypes';
+
+/** What a frame turned out to be. Only `Tcp` frames carry valid TCP fields. */
+export const enum FrameKind {
+  Tcp = 0,
+  /** A link type this decoder does not read; counted and reported, never guessed. */
+  UnsupportedLink = 1,
+  /** Link layer fine, but no IPv4/IPv6 inside (ARP, LLDP, 802.3 LLC...). */
+  NotIp = 2,
+  /** IP carrying another protocol (UDP, ICMP...). */
+  NotTcp = 3,
+  /** An IP fragment: TCP is only visible after reassembly, which this engine does not do. */
+  Fragment = 4,
+  /** A header was cut short by the capture's snapshot length. */
+  Truncated = 5,
+  /** A header contradicts itself (bogus lengths, bad version). */
+  Malformed = 6,
+}
+
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const ETHERTYPE_VLAN = 0x8100;
+const ETHERTYPE_QINQ = 0x88a8;
+const ETHERTYPE_QINQ_OLD = 0x9100;
+const IPPROTO_TCP = 6;
+
+/**
+ * One decoded frame. A single instance is reused for every frame (no allocation per packet);
+ * offsets point into `data`, the record's bytes, which are never copied.
+ */
+export class DecodedFrame {
+  kind: FrameKind = FrameKind.NotIp;
+  /** Why the frame is not TCP, for reports (empty for TCP frames). */
+  reason = '';
+  data: Uint8Array = new Uint8Array(0);
+  ipVersion: 4 | 6 = 4;
+  ipOffset = 0;
+  /** Offsets of the source and destination address in `data`, and their length (4 or 16). */
+  srcAddrOffset = 0;
+  dstAddrOffset = 0;
+  addrLen = 4;
+  /** ECN codepoint of the IP header (0..3). */
+  ipEcn = 0;
+  ttl = 0;
+  tcpOffset = 0;
+  srcPort = 0;
+  dstPort = 0;
+  seq = 0;
+  ack = 0;
+  /** The 12 flag bits (AE CWR ECE URG ACK PSH RST SYN FIN plus 3 reserved), as tcp.flags. */
+  flags = 0;
+  window = 0;
+  urgent = 0;
+  /** TCP header length in bytes (data offset * 4). */
+  tcpHeaderLen = 0;
+  /** Payload length as the IP header reports it (tcp.len), whatever the snaplen kept. */
+  payloadLen = 0;
+  /** True when the capture kept fewer bytes than the TCP header and payload. */
+  truncated = false;
+  /**
+   * False when the TCP header length field is bogus (below 20, or beyond the segment): the
+   * ports and numbers are real and the segment still belongs to a stream, as in Wireshark,
+   * but it has no length and takes no part in sequence analysis.
+   */
+  headerValid = true;
+}
+
+/**
+ * Decodes link, IP and TCP headers of one frame in place.
+ * `origLen` is the frame's length on the wire, which bounds what IP may claim, as in Wireshark.
+ */
+export function decodeFrame(
+  linkType: number,
+  data: Uint8Array,
+  origLen: number,
+  out: DecodedFrame,
+): FrameKind {
+  out.data = data;
+  out.reason = '';
+  out.truncated = false;
+  switch (linkType) {
+    case LINKTYPE_ETHERNET:
+      return decodeEthernet(data, origLen, out);
+    case LINKTYPE_RAW:
+    case DLT_RAW_12:
+    case DLT_RAW_14:
+      return decodeIpByVersion(data, 0, origLen, out);
+    case LINKTYPE_IPV4:
+      return decodeIpv4(data, 0, origLen, out);
+    case LINKTYPE_IPV6:
+      return decodeIpv6(data, 0, origLen, out);
+    case LINKTYPE_LINUX_SLL:
+      if (data.length < 16) return fail(out, FrameKind.Truncated, 'Linux cooked header cut short');
+      return decodeEthertype(u16be(data, 14), data, 16, origLen, out);
+    case LINKTYPE_LINUX_SLL2:
+      if (data.length < 20) return fail(out, FrameKind.Truncated, 'Linux cooked v2 header cut short');
+      return decodeEthertype(u16be(data, 0), data, 20, origLen, out);
+    case LINKTYPE_NULL:
+    case LINKTYPE_LOOP:
+      return decodeNull(linkType, data, origLen, out);
+    default:
+      return fail(out, FrameKind.UnsupportedLink, `link type ${linkType} is not decoded`);
+  }
+}
+
+function fail(out: DecodedFrame, kind: FrameKind, reason: string): FrameKind {
+  out.kind = kind;
+  out.reason = reason;
+  return kind;
+}
+
+function decodeEthernet(data: Uint8Array, origLen: number, out: DecodedFrame): FrameKind {
+  if (data.length < 14) return fail(out, FrameKind.Truncated, 'Ethernet header cut short');
+  let type = u16be(data, 12);
+  let off = 14;
+  // 802.1Q / 802.1ad tags, possibly stacked (Q-in-Q).
+  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
+    if (data.length < off + 4) return fail(out, FrameKind.Truncated, 'VLAN tag cut short');
+    type = u16be(data, off + 2);
+    off += 4;
+  }
+  return decodeEthertype(type, data, off, origLen, out);
+}
+
+function decodeEthertype(
+  type: number,
+  data: Uint8Array,
+  off: number,
+  origLen: number,
+  out: DecodedFrame,
+): FrameKind {
+  // Wireshark hands ethertype 0x0800 to its "ip" dissector, which goes by the version nibble.
+  if (type === ETHERTYPE_IPV4) return decodeIpByVersion(data, off, origLen, out);
+  if (type === ETHERTYPE_IPV6) return decodeIpv6(data, off, origLen, out);
+  return fail(out, FrameKind.NotIp, `ethertype 0x${type.toString(16).padStart(4, '0')}`);
+}
+
+function decodeNull(linkType: number, data: Uint8Array, origLen: number, out: DecodedFrame): FrameKind {
+  if (data.length < 4) return fail(out, FrameKind.Truncated, 'loopback header cut short');
+  let family: number;
+  if (linkType === LINKTYPE_LOOP) {
+    family = u32be(data, 0);
+  } else {
+    // DLT_NULL holds the family in the capturing host's byte order; families are small numbers.
+    family = u32be(data, 0);
+    if (family > 0xffff) family = (data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)) >>> 0;
+  }
+  switch (family) {
+    case 2: // AF_INET everywhere
+      return decodeIpv4(data, 4, origLen, out);
+    case 10: // AF_INET6 Linux
+    case 24: // NetBSD, OpenBSD, BSD/OS
+    case 28: // FreeBSD, DragonFly
+    case 30: // macOS
+      return decodeIpv6(data, 4, origLen, out);
+    default:
+      return fail(out, FrameKind.NotIp, `loopback address family ${family}`);
+  }
+}
+
+function decodeIpByVersion(data: Uint8Array, off: number, origLen: number, out: DecodedFrame): FrameKind {
+  if (data.length < off + 1) return fail(out, FrameKind.Truncated, 'IP header cut short');
+  const version = data[off]! >> 4;
+  if (version === 4) return decodeIpv4(data, off, origLen, out);
+  if (version === 6) return decodeIpv6(data, off, origLen, out);
+  return fail(out, FrameKind.Malformed, `IP version ${version}`);
+}
+
+function decodeIpv4(data: Uint8Array, off: number, origLen: number, out: DecodedFrame): FrameKind {
+  if (data.length < off + 20) return fail(out, FrameKind.Truncated, 'IPv4 header cut short');
+  const vihl = data[off]!;
+  if (vihl >> 4 !== 4) return fail(out, FrameKind.Malformed, `IPv4 header with version ${vihl >> 4}`);
+  const hlen = (vihl & 0x0f) * 4;
+  if (hlen < 20) return fail(out, FrameKind.Malformed, `IPv4 header length ${hlen} is below 20`);
+  if (data.length < off + hlen) return fail(out, FrameKind.Truncated, 'IPv4 options cut short');
+  const reported = origLen - off;
+  let totalLen = u16be(data, off + 2);
+  if (totalLen < hlen) {
+    // Zero means TCP segmentation offload on the capturing host: the frame length is the truth.
+    if (totalLen === 0) totalLen = reported;
+    else return fail(out, FrameKind.Malformed, `IPv4 total length ${totalLen} is below its header length ${hlen}`);
+  }
+  const fragField = u16be(data, off + 6);
+  if (fragField & 0x3fff) return fail(out, FrameKind.Fragment, 'IPv4 fragment');
+  if (data[off + 9] !== IPPROTO_TCP) return fail(out, FrameKind.NotTcp, `IP protocol ${data[off + 9]}`);
+  out.ipVersion = 4;
+  out.ipOffset = off;
+  out.srcAddrOffset = off + 12;
+  out.dstAddrOffset = off + 16;
+  out.addrLen = 4;
+  out.ipEcn = data[off + 1]! & 3;
+  out.ttl = data[off + 8]!;
+  // As in Wireshark: a total length beyond the frame is not trusted; the frame's length bounds it.
+  const ipLen = totalLen > reported ? reported : totalLen;
+  return decodeTcp(data, off + hlen, ipLen - hlen, out);
+}
+
+/** IPv6 extension headers that may precede TCP and share the generic (next, length) layout. */
+function isIpv6ExtensionHeader(nh: number): boolean {
+  return nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140 || nh === 253 || nh === 254;
+}
+
+function decodeIpv6(data: Uint8Array, off: number, origLen: number, out: DecodedFrame): FrameKind {
+  if (data.length < off + 40) return fail(out, FrameKind.Truncated, 'IPv6 header cut short');
+  const v = data[off]! >> 4;
+  if (v !== 6) return fail(out, FrameKind.Malformed, `IPv6 header with version ${v}`);
+  const reported = origLen - off - 40;
+  let plen = u16be(data, off + 4);
+  let nh = data[off + 6]!;
+  out.ipVersion = 6;
+  out.ipOffset = off;
+  out.srcAddrOffset = off + 8;
+  out.dstAddrOffset = off + 24;
+  out.addrLen = 16;
+  out.ipEcn = (u16be(data, off) >> 4) & 3;
+  out.ttl = data[off + 7]!;
+  if (plen > reported) plen = reported;
+  let p = off + 40;
+  let remaining = plen;
+  for (let guard = 0; guard < 32; guard++) {
+    if (nh === IPPROTO_TCP) return decodeTcp(data, p, remaining, out);
+    if (nh === 44) {
+      // Fragment header: only an atomic fragment (offset 0, no more fragments) carries whole TCP.
+      if (data.length < p + 8) return fail(out, FrameKind.Truncated, 'IPv6 fragment header cut short');
+      const fo = u16be(data, p + 2);
+      if (fo & 0xfff9) return fail(out, FrameKind.Fragment, 'IPv6 fragment');
+      nh = data[p]!;
+      p += 8;
+      remaining -= 8;
+      continue;
+    }
+    if (nh === 51) {
+      // Authentication Header: length in 4-octet units, minus 2.
+      if (data.length < p + 2) return fail(out, FrameKind.Truncated, 'IPv6 AH cut short');
+      const len = (data[p + 1]! + 2) * 4;
+      nh = data[p]!;
+      p += len;
+      remaining -= len;
+      continue;
+    }
+    if (isIpv6ExtensionHeader(nh)) {
+      if (data.length < p + 2) return fail(out, FrameKind.Truncated, 'IPv6 extension header cut short');
+      const len = (data[p + 1]! + 1) * 8;
+      nh = data[p]!;
+      p += len;
+      remaining -= len;
+      if (remaining < 0) return fail(out, FrameKind.Malformed, 'IPv6 extension headers longer than the payload');
+      continue;
+    }
+    return fail(out, FrameKind.NotTcp, `IPv6 next header ${nh}`);
+  }
+  return fail(out, FrameKind.Malformed, 'too many IPv6 extension headers');
+}
+
+function decodeTcp(data: Uint8Array, off: number, segLen: number, out: DecodedFrame): FrameKind {
+  // Wireshark reads ports, numbers, flags and window (16 bytes) before it judges any length.
+  if (data.length < off + 16) return fail(out, FrameKind.Truncated, 'TCP header cut short');
+  out.tcpOffset = off;
+  out.srcPort = u16be(data, off);
+  out.dstPort = u16be(data, off + 2);
+  out.seq = u32be(data, off + 4);
+  out.ack = u32be(data, off + 8);
+  const hl = (data[off + 12]! >> 4) * 4;
+  out.flags = u16be(data, off + 12) & 0x0fff;
+  out.window = u16be(data, off + 14);
+  out.urgent = data.length >= off + 20 ? u16be(data, off + 18) : 0;
+  out.tcpHeaderLen = hl;
+  out.truncated = data.length < off + segLen;
+  out.kind = FrameKind.Tcp;
+  if (hl < 20 || hl > segLen) {
+    out.headerValid = false;
+    out.payloadLen = 0;
+    out.reason = hl < 20 ? `TCP header length ${hl} is below 20` : `TCP header length ${hl} exceeds the segment (${segLen} bytes)`;
+    return FrameKind.Tcp;
+  }
+  out.headerValid = true;
+  out.payloadLen = segLen - hl;
+  return FrameKind.Tcp;
+}

@@ -1,0 +1,234 @@
+import { CaptureRecord } from './capture/types';
+import { formatAddress } from './decode/address';
+import { DecodedFrame } from './decode/frame';
+import { TcpOption, parseTcpOptions } from './decode/tcpOptions';
+import {
+  A_ACK_LOST_PACKET,
+  A_DUPLICATE_ACK,
+  A_FAST_RETRANSMISSION,
+  A_KEEP_ALIVE,
+  A_KEEP_ALIVE_ACK,
+  A_LOST_PACKET,
+  A_OUT_OF_ORDER,
+  A_RETRANSMISSION,
+  A_REUSED_PORTS,
+  A_SPURIOUS_RETRANSMISSION,
+  A_WINDOW_FULL,
+  A_WINDOW_UPDATE,
+  A_ZERO_WINDOW,
+  A_ZERO_WINDOW_PROBE,
+  A_ZERO_WINDOW_PROBE_ACK,
+  HalfFlow,
+  SegmentAnalysis,
+  TH_ACK,
+  TcpConversation,
+  analysisFlagNames,
+  scaledWindow,
+} from './tcp/analysis';
+
+/** The stable, script-facing shapes of the CLI's JSON output, and the text forms beside them. */
+
+/** "<seconds>.<9 digits>", exact (no floating point). */
+export function formatEpoch(sec: number, nsec: number): string {
+  if (sec < 0 && nsec > 0) {
+    // -1.25 s is stored as sec -2, nsec 750000000.
+    return `-${-(sec + 1)}.${String(1e9 - nsec).padStart(9, '0')}`;
+  }
+  return `${sec}.${String(nsec).padStart(9, '0')}`;
+}
+
+/** Seconds between two (sec, nsec) instants, as a number. */
+export function secondsBetween(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
+  return bSec - aSec + (bNsec - aNsec) / 1e9;
+}
+
+const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'] as const;
+
+/** Flag names in Wireshark's order: "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE". */
+export function flagNames(flags: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < FLAG_NAMES.length; i++) if (flags & (1 << i)) out.push(FLAG_NAMES[i]!);
+  if (flags & 0x0e00) out.push('Reserved');
+  return out;
+}
+
+/** "[SYN, ACK]" as in Wireshark's Info column. */
+export function flagsLabel(flags: number): string {
+  const names = flagNames(flags);
+  return `[${names.length ? names.join(', ') : '<None>'}]`;
+}
+
+/** One line of `tcp-explainer packets --json`. */
+export interface PacketRecord {
+  frame: number;
+  time: string;
+  stream: number;
+  src: string;
+  srcport: number;
+  dst: string;
+  dstport: number;
+  flags: string;
+  seq: number;
+  seq_raw: number;
+  ack: number;
+  ack_raw: number;
+  len: number;
+  win: number;
+  /** tcp.window_size_scalefactor: the multiplier, -1 unknown (no handshake seen), -2 no scaling; null on SYNs. */
+  win_scale: number | null;
+  analysis: string[];
+  /** Present on duplicate ACKs: which duplicate this is (tcp.analysis.duplicate_ack_num). */
+  dup_ack?: number;
+}
+
+export function windowScaleFactor(flags: number, flow: HalfFlow): number | null {
+  if (flags & 0x002) return null;
+  return flow.winScale >= 0 ? 2 ** flow.winScale : flow.winScale;
+}
+
+/**
+ * The record for one segment. `finalFlow` is the segment's direction as it stands at the end
+ * of the capture: Wireshark shows windows with the scale it knows once the file is read.
+ */
+export function packetRecord(
+  rec: CaptureRecord,
+  f: DecodedFrame,
+  seg: SegmentAnalysis,
+  finalFlow: HalfFlow,
+): PacketRecord {
+  const hasAck = (f.flags & TH_ACK) !== 0;
+  const out: PacketRecord = {
+    frame: rec.frame,
+    time: formatEpoch(rec.tsSec, rec.tsNsec),
+    stream: seg.conversation.stream,
+    src: formatAddress(f.data, f.srcAddrOffset, f.addrLen),
+    srcport: f.srcPort,
+    dst: formatAddress(f.data, f.dstAddrOffset, f.addrLen),
+    dstport: f.dstPort,
+    flags: `0x${f.flags.toString(16).padStart(4, '0')}`,
+    seq: seg.relSeq,
+    seq_raw: f.seq,
+    ack: hasAck ? seg.relAck : 0,
+    ack_raw: hasAck ? f.ack : 0,
+    len: f.payloadLen,
+    win: scaledWindow(f.window, f.flags, finalFlow),
+    win_scale: windowScaleFactor(f.flags, finalFlow),
+    analysis: analysisFlagNames(seg.flags, seg.dupAckNum),
+  };
+  if (seg.dupAckNum) out.dup_ack = seg.dupAckNum;
+  return out;
+}
+
+/** Expert markers as Wireshark prefixes them to the Info column. */
+export function analysisMarkers(flags: number, dupAckNum: number, dupAckFrame: number): string[] {
+  const m: string[] = [];
+  if (flags & A_REUSED_PORTS) m.push('[TCP Port numbers reused]');
+  if (flags & A_SPURIOUS_RETRANSMISSION) m.push('[TCP Spurious Retransmission]');
+  else if (flags & A_FAST_RETRANSMISSION) m.push('[TCP Fast Retransmission]');
+  else if (flags & A_RETRANSMISSION) m.push('[TCP Retransmission]');
+  if (flags & A_OUT_OF_ORDER) m.push('[TCP Out-Of-Order]');
+  if (flags & A_LOST_PACKET) m.push('[TCP Previous segment not captured]');
+  if (flags & A_ACK_LOST_PACKET) m.push('[TCP ACKed unseen segment]');
+  if (flags & A_WINDOW_UPDATE) m.push('[TCP Window Update]');
+  if (flags & A_WINDOW_FULL) m.push('[TCP Window Full]');
+  if (flags & A_KEEP_ALIVE) m.push('[TCP Keep-Alive]');
+  if (flags & A_KEEP_ALIVE_ACK) m.push('[TCP Keep-Alive ACK]');
+  if (flags & A_DUPLICATE_ACK && dupAckNum) m.push(`[TCP Dup ACK ${dupAckFrame}#${dupAckNum}]`);
+  if (flags & A_ZERO_WINDOW_PROBE) m.push('[TCP ZeroWindowProbe]');
+  if (flags & A_ZERO_WINDOW) m.push('[TCP ZeroWindow]');
+  if (flags & A_ZERO_WINDOW_PROBE_ACK) m.push('[TCP ZeroWindowProbeAck]');
+  return m;
+}
+
+function optionText(o: TcpOption): string | null {
+  switch (o.name) {
+    case 'MSS':
+      return 'mss' in o ? `MSS=${o.mss}` : null;
+    case 'WS':
+      return 'multiplier' in o ? `WS=${o.multiplier}` : null;
+    case 'SACK_PERM':
+      return 'SACK_PERM';
+    case 'SACK':
+      return 'blocks' in o ? o.blocks.map(([l, r]) => `SLE=${l} SRE=${r}`).join(' ') : null;
+    case 'TS':
+      return 'tsval' in o ? `TSval=${o.tsval} TSecr=${o.tsecr}` : null;
+    case 'TFO':
+      return 'cookie' in o ? (o.request ? 'TFO=R' : `TFO=C`) : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * The Info text Wireshark shows for a segment, e.g.
+ * "53416 → 4000 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=1 TSecr=0 WS=1024".
+ * SACK edges are shown relative, as Wireshark does with relative sequence numbers.
+ */
+export function segmentInfo(f: DecodedFrame, seg: SegmentAnalysis, win: number, peerBase: number): string {
+  const parts: string[] = analysisMarkers(seg.flags, seg.dupAckNum, seg.dupAckFrame);
+  parts.push(`${f.srcPort} → ${f.dstPort}`, flagsLabel(f.flags), `Seq=${seg.relSeq}`);
+  if (f.flags & TH_ACK) parts.push(`Ack=${seg.relAck}`);
+  parts.push(`Win=${win}`, `Len=${f.payloadLen}`);
+  if (f.tcpHeaderLen > 20) {
+    for (const o of parseTcpOptions(f.data, f.tcpOffset, f.tcpHeaderLen)) {
+      if (o.name === 'SACK' && 'blocks' in o) {
+        for (const [l, r] of o.blocks) parts.push(`SLE=${(l - peerBase) >>> 0} SRE=${(r - peerBase) >>> 0}`);
+        continue;
+      }
+      const t = optionText(o);
+      if (t) parts.push(t);
+    }
+  }
+  return parts.join(' ');
+}
+
+/** One element of `tcp-explainer conversations --json`. */
+export interface ConversationRecord {
+  stream: number;
+  client: { address: string; port: number };
+  server: { address: string; port: number };
+  /** Frames each way (as tshark -z conv,tcp counts them). */
+  packets: { to_server: number; to_client: number };
+  /** Frame bytes each way (as tshark -z conv,tcp counts them). */
+  bytes: { to_server: number; to_client: number };
+  /** TCP payload bytes each way. */
+  payload: { to_server: number; to_client: number };
+  /** Seconds from the first frame of the capture to this conversation's first frame. */
+  start: number;
+  /** Absolute time of the first frame, "<seconds since epoch>.<9 digits>". */
+  start_time: string;
+  duration: number;
+  /** tcp.completeness bitmask: 1 SYN, 2 SYN-ACK, 4 ACK, 8 data, 16 FIN, 32 RST. */
+  completeness: number;
+  /** Initial round-trip time in seconds (SYN to the first pure ACK), or null. */
+  irtt: number | null;
+  first_frame: number;
+  last_frame: number;
+}
+
+export function conversationRecord(c: TcpConversation, captureStartSec: number, captureStartNsec: number): ConversationRecord {
+  const clientIsA = c.clientIsA;
+  const client = clientIsA ? c.a : c.b;
+  const server = clientIsA ? c.b : c.a;
+  const toServer = clientIsA ? c.flowAB : c.flowBA;
+  const toClient = clientIsA ? c.flowBA : c.flowAB;
+  return {
+    stream: c.stream,
+    client: { address: client.address, port: client.port },
+    server: { address: server.address, port: server.port },
+    packets: { to_server: toServer.packets, to_client: toClient.packets },
+    bytes: { to_server: toServer.bytes, to_client: toClient.bytes },
+    payload: { to_server: toServer.payloadBytes, to_client: toClient.payloadBytes },
+    start: round9(secondsBetween(captureStartSec, captureStartNsec, c.firstSec, c.firstNsec)),
+    start_time: formatEpoch(c.firstSec, c.firstNsec),
+    duration: round9(secondsBetween(c.firstSec, c.firstNsec, c.lastSec, c.lastNsec)),
+    completeness: c.completeness,
+    irtt: c.firstRttNs === 0 ? null : c.firstRttNs / 1e9,
+    first_frame: c.firstFrame,
+    last_frame: c.lastFrame,
+  };
+}
+
+function round9(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
+}

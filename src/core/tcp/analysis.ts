@@ -1,0 +1,653 @@
+import { formatAddress } from '../decode/address';
+import { DecodedFrame } from '../decode/frame';
+import { findWindowScale } from '../decode/tcpOptions';
+import { seqGT, seqLE, seqLT, seqSub } from './seq';
+
+/*
+ * TCP conversations and sequence analysis, rule for rule as Wireshark 4.0's
+ * epan/dissectors/packet-tcp.c computes them in its first (in-order) pass: stream index (a new
+ * stream when a SYN reuses the ports with another ISN), relative numbers, window scaling,
+ * iRTT, completeness and the tcp.analysis.* flags. Where Wireshark has a quirk, the quirk is
+ * kept on purpose (and said so), because users compare our numbers with theirs.
+ */
+
+export const TH_FIN = 0x001;
+export const TH_SYN = 0x002;
+export const TH_RST = 0x004;
+export const TH_PUSH = 0x008;
+export const TH_ACK = 0x010;
+export const TH_URG = 0x020;
+export const TH_ECE = 0x040;
+export const TH_CWR = 0x080;
+export const TH_AE = 0x100;
+
+/** tcp.analysis.* flags (bit values as in packet-tcp.c). */
+export const A_RETRANSMISSION = 0x0001;
+export const A_LOST_PACKET = 0x0002;
+export const A_ACK_LOST_PACKET = 0x0004;
+export const A_KEEP_ALIVE = 0x0008;
+export const A_DUPLICATE_ACK = 0x0010;
+export const A_ZERO_WINDOW = 0x0020;
+export const A_ZERO_WINDOW_PROBE = 0x0040;
+export const A_ZERO_WINDOW_PROBE_ACK = 0x0080;
+export const A_KEEP_ALIVE_ACK = 0x0100;
+export const A_OUT_OF_ORDER = 0x0200;
+export const A_FAST_RETRANSMISSION = 0x0400;
+export const A_WINDOW_UPDATE = 0x0800;
+export const A_WINDOW_FULL = 0x1000;
+export const A_REUSED_PORTS = 0x2000;
+export const A_SPURIOUS_RETRANSMISSION = 0x4000;
+
+/** tcp.completeness bits. */
+export const C_SYN = 0x01;
+export const C_SYNACK = 0x02;
+export const C_ACK = 0x04;
+export const C_DATA = 0x08;
+export const C_FIN = 0x10;
+export const C_RST = 0x20;
+
+/** Window scale states besides a shift of 0..14. */
+export const WSCALE_UNKNOWN = -1;
+export const WSCALE_NONE = -2;
+
+/** Wireshark's TCP_MAX_UNACKED_SEGMENTS. */
+const MAX_UNACKED_SEGMENTS = 10000;
+
+/**
+ * Analysis flag names as tshark's field names (tcp.analysis.<name>), in tshark's order.
+ * A fast or spurious retransmission is also a retransmission there, so it is here.
+ */
+export function analysisFlagNames(flags: number, dupAckNum: number): string[] {
+  const names: string[] = [];
+  if (flags & A_REUSED_PORTS) names.push('reused_ports');
+  if (flags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) names.push('retransmission');
+  if (flags & A_FAST_RETRANSMISSION) names.push('fast_retransmission');
+  if (flags & A_SPURIOUS_RETRANSMISSION) names.push('spurious_retransmission');
+  if (flags & A_OUT_OF_ORDER) names.push('out_of_order');
+  if (flags & A_LOST_PACKET) names.push('lost_segment');
+  if (flags & A_ACK_LOST_PACKET) names.push('ack_lost_segment');
+  if (flags & A_WINDOW_UPDATE) names.push('window_update');
+  if (flags & A_WINDOW_FULL) names.push('window_full');
+  if (flags & A_KEEP_ALIVE) names.push('keep_alive');
+  if (flags & A_KEEP_ALIVE_ACK) names.push('keep_alive_ack');
+  if (flags & A_DUPLICATE_ACK && dupAckNum) names.push('duplicate_ack');
+  if (flags & A_ZERO_WINDOW_PROBE) names.push('zero_window_probe');
+  if (flags & A_ZERO_WINDOW) names.push('zero_window');
+  if (flags & A_ZERO_WINDOW_PROBE_ACK) names.push('zero_window_probe_ack');
+  return names;
+}
+
+/** One direction of a conversation: what has been seen going that way. */
+export class HalfFlow {
+  baseSeqSet = false;
+  /** The ISN (or the first seq - 1 when the SYN was not captured): relative numbers count from it. */
+  baseSeq = 0;
+  sawSyn = false;
+  sawSynAck = false;
+  /** Window scale shift, or WSCALE_UNKNOWN / WSCALE_NONE. */
+  winScale = WSCALE_UNKNOWN;
+  /** Last raw (unscaled) window seen; 0xFFFFFFFF before any. */
+  window = 0xffffffff;
+  isFirstAck = false;
+  closingInitiator = false;
+  // Sequence analysis state (tcp_analyze_seq_flow_info_t); 0 means "not yet" as in Wireshark.
+  nextSeq = 0;
+  nextSeqSec = 0;
+  nextSeqNsec = 0;
+  maxSeqToBeAcked = 0;
+  lastAck = 0;
+  lastAckSec = 0;
+  lastAckNsec = 0;
+  dupAckNum = 0;
+  lastNonDupAck = 0;
+  lastSegmentFlags = 0;
+  /** End (next seq) of each recorded segment not yet acknowledged in full. */
+  unacked: number[] = [];
+  // What the capture shows of this direction.
+  packets = 0;
+  bytes = 0;
+  payloadBytes = 0;
+  synCount = 0;
+  finCount = 0;
+  rstCount = 0;
+  firstFinFrame = 0;
+  firstRstFrame = 0;
+  retransmissions = 0;
+  zeroWindows = 0;
+  duplicateAcks = 0;
+  lostSegments = 0;
+  mss = 0;
+  sackPermitted = false;
+  timestamps = false;
+}
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+/** One TCP conversation (tcp.stream). */
+export class TcpConversation {
+  /** Next conversation in the same hash bucket (newest first). */
+  nextInBucket: TcpConversation | null = null;
+  readonly addrA: Uint8Array;
+  readonly addrB: Uint8Array;
+  /** Wireshark's flow1 is the direction from the address that compares greater. */
+  readonly flow1 = new HalfFlow();
+  readonly flow2 = new HalfFlow();
+  completeness = 0;
+  /** Time of the most recent SYN (zero = none), and the initial RTT in ns (0 = not known). */
+  mruSynSec = 0;
+  mruSynNsec = 0;
+  firstRttNs = 0;
+  firstFrame = 0;
+  lastFrame = 0;
+  firstSec = 0;
+  firstNsec = 0;
+  lastSec = 0;
+  lastNsec = 0;
+  /** Which side (A: the first packet's sender; B: its receiver) sent the first pure SYN, if any. */
+  synSender: 'A' | 'B' | null = null;
+  ipVersion: 4 | 6;
+  private endpointA: Endpoint | null = null;
+  private endpointB: Endpoint | null = null;
+
+  constructor(
+    readonly stream: number,
+    f: DecodedFrame,
+    readonly hash: number,
+  ) {
+    const d = f.data;
+    this.addrA = d.slice(f.srcAddrOffset, f.srcAddrOffset + f.addrLen);
+    this.addrB = d.slice(f.dstAddrOffset, f.dstAddrOffset + f.addrLen);
+    this.portA = f.srcPort;
+    this.portB = f.dstPort;
+    this.ipVersion = f.ipVersion;
+  }
+  readonly portA: number;
+  readonly portB: number;
+
+  /** The side that sent the first packet (tshark's conversation "A"). */
+  get a(): Endpoint {
+    return (this.endpointA ??= { address: formatAddress(this.addrA, 0, this.addrA.length), port: this.portA });
+  }
+  get b(): Endpoint {
+    return (this.endpointB ??= { address: formatAddress(this.addrB, 0, this.addrB.length), port: this.portB });
+  }
+  /** The flow A -> B. */
+  get flowAB(): HalfFlow {
+    return compareEndpoints(this.addrA, this.portA, this.addrB, this.portB) >= 0 ? this.flow1 : this.flow2;
+  }
+  get flowBA(): HalfFlow {
+    return this.flowAB === this.flow1 ? this.flow2 : this.flow1;
+  }
+  /** The client is the side that sent the first SYN; without one, the first sender. */
+  get clientIsA(): boolean {
+    return this.synSender !== 'B';
+  }
+}
+
+/**
+ * The window a segment advertises, as tcp.window_size shows it: SYNs are never scaled; others
+ * are shifted by the flow's scale once it is known, and left as they are while it is unknown.
+ */
+export function scaledWindow(rawWindow: number, flags: number, flow: HalfFlow): number {
+  if (flags & TH_SYN || flow.winScale < 0) return rawWindow;
+  return rawWindow * 2 ** flow.winScale;
+}
+
+/** Per-segment result. One instance is reused: copy what you keep. */
+export class SegmentAnalysis {
+  conversation!: TcpConversation;
+  /** True when the segment goes from the conversation's A side to its B side. */
+  fromA = true;
+  /** True when the segment travels in Wireshark's flow1 direction (see TcpConversation). */
+  inFlow1 = true;
+  relSeq = 0;
+  relAck = 0;
+  /** Relative sequence number after this segment (SYN and FIN count one). */
+  nextRelSeq = 0;
+  /** False for segments Wireshark gives no length (bogus header length): no seq analysis. */
+  analysed = false;
+  flags = 0;
+  dupAckNum = 0;
+  dupAckFrame = 0;
+}
+
+/**
+ * Wireshark's cmp_address then ports: > 0 when (addr1, port1) is the "greater" side.
+ * Addresses of one conversation always have the same length.
+ */
+function compareEndpoints(a1: Uint8Array, p1: number, a2: Uint8Array, p2: number): number {
+  for (let i = 0; i < a1.length; i++) {
+    if (a1[i] !== a2[i]) return a1[i]! > a2[i]! ? 1 : -1;
+  }
+  return p1 > p2 ? 1 : -1;
+}
+
+function frameDirection(f: DecodedFrame): number {
+  const d = f.data;
+  const s = f.srcAddrOffset;
+  const t = f.dstAddrOffset;
+  for (let i = 0; i < f.addrLen; i++) {
+    const x = d[s + i]!;
+    const y = d[t + i]!;
+    if (x !== y) return x > y ? 1 : -1;
+  }
+  return f.srcPort > f.dstPort ? 1 : -1;
+}
+
+/** A hash that is the same for both directions of a connection. */
+function endpointHash(f: DecodedFrame): number {
+  const d = f.data;
+  let hs = 0;
+  let hd = 0;
+  for (let i = 0; i < f.addrLen; i++) {
+    hs = (Math.imul(hs, 31) + d[f.srcAddrOffset + i]!) | 0;
+    hd = (Math.imul(hd, 31) + d[f.dstAddrOffset + i]!) | 0;
+  }
+  hs = (Math.imul(hs, 65599) + f.srcPort) | 0;
+  hd = (Math.imul(hd, 65599) + f.dstPort) | 0;
+  return (hs ^ hd ^ (f.addrLen << 24)) | 0;
+}
+
+function sameAddress(stored: Uint8Array, d: Uint8Array, o: number, len: number): boolean {
+  if (stored.length !== len) return false;
+  for (let i = 0; i < len; i++) if (stored[i] !== d[o + i]) return false;
+  return true;
+}
+
+function matches(c: TcpConversation, f: DecodedFrame): boolean {
+  const d = f.data;
+  if (c.portA === f.srcPort && c.portB === f.dstPort) {
+    if (sameAddress(c.addrA, d, f.srcAddrOffset, f.addrLen) && sameAddress(c.addrB, d, f.dstAddrOffset, f.addrLen)) {
+      return true;
+    }
+  }
+  if (c.portA === f.dstPort && c.portB === f.srcPort) {
+    if (sameAddress(c.addrA, d, f.dstAddrOffset, f.addrLen) && sameAddress(c.addrB, d, f.srcAddrOffset, f.addrLen)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The conversation table and the analysis. Feed it every TCP frame in file order; it keeps
+ * state per conversation only (memory grows with connections, not packets).
+ */
+export class TcpAnalyzer {
+  readonly conversations: TcpConversation[] = [];
+  private readonly buckets = new Map<number, TcpConversation>();
+  private readonly result = new SegmentAnalysis();
+
+  /**
+   * Analyses one TCP segment. `frameLen` is the frame's length on the wire (conversation byte
+   * counts, as tshark's conversation table counts them).
+   */
+  analyse(frame: number, sec: number, nsec: number, frameLen: number, f: DecodedFrame): SegmentAnalysis {
+    const r = this.result;
+    const hash = endpointHash(f);
+    let conv = this.find(hash, f);
+    let isNew = false;
+    if (!conv) {
+      conv = this.create(hash, f, frame, sec, nsec);
+      isNew = true;
+    }
+    const direction = frameDirection(f);
+    let fwd = direction >= 0 ? conv.flow1 : conv.flow2;
+    let rev = direction >= 0 ? conv.flow2 : conv.flow1;
+    const thFlags = f.flags;
+    const seq = f.seq;
+    const ack = f.ack;
+    let ta = 0;
+    let taDupNum = 0;
+    let taDupFrame = 0;
+
+    if ((thFlags & (TH_SYN | TH_ACK)) === TH_SYN && fwd.baseSeqSet) {
+      if (seq !== fwd.baseSeq) {
+        // A SYN with another ISN on the same ports: a new connection, a new stream.
+        conv = this.create(hash, f, frame, sec, nsec);
+        fwd = direction >= 0 ? conv.flow1 : conv.flow2;
+        rev = direction >= 0 ? conv.flow2 : conv.flow1;
+        ta |= A_REUSED_PORTS;
+        conv.completeness = C_SYN;
+      } else {
+        // A retransmitted SYN (or a RST that moved nextseq, Wireshark issue 17616).
+        fwd.nextSeq = fwd.maxSeqToBeAcked;
+      }
+    }
+    if ((thFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && fwd.baseSeqSet && seq !== fwd.baseSeq) {
+      fwd.baseSeq = seq;
+      ta |= A_REUSED_PORTS;
+    }
+
+    const fromA = conv.portA === f.srcPort && sameAddress(conv.addrA, f.data, f.srcAddrOffset, f.addrLen);
+    r.conversation = conv;
+    r.fromA = fromA;
+    r.inFlow1 = direction >= 0;
+    this.count(conv, fromA ? conv.flowAB : conv.flowBA, frame, sec, nsec, frameLen, f);
+
+    const segLen = f.payloadLen;
+    r.analysed = false;
+    if (f.headerValid) {
+      if (!fwd.baseSeqSet) {
+        if (thFlags & TH_SYN) {
+          fwd.baseSeq = seq;
+          if (thFlags & TH_ACK) fwd.sawSynAck = true;
+          else fwd.sawSyn = true;
+        } else {
+          fwd.baseSeq = (seq - 1) >>> 0;
+        }
+        fwd.baseSeqSet = true;
+      }
+      if (!rev.baseSeqSet && thFlags & TH_ACK) {
+        rev.baseSeq = (ack - 1) >>> 0;
+        rev.baseSeqSet = true;
+      }
+      const res = analyseSequence(conv, fwd, rev, frame, sec, nsec, seq, ack, segLen, thFlags, f.window, ta);
+      ta = res.flags;
+      taDupNum = res.dupNum;
+      taDupFrame = res.dupFrame;
+      r.analysed = true;
+    }
+    // Without a segment length Wireshark leaves the numbers absolute.
+    r.relSeq = f.headerValid ? seqSub(seq, fwd.baseSeq) : seq;
+    r.relAck = thFlags & TH_ACK ? (f.headerValid ? seqSub(ack, rev.baseSeq) : ack) : 0;
+    r.nextRelSeq = (r.relSeq + segLen + (thFlags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0;
+    r.flags = ta;
+    r.dupAckNum = taDupNum;
+    r.dupAckFrame = taDupFrame;
+
+    if (f.tcpHeaderLen < 20) return r; // Wireshark gives up on a bogus header length here.
+
+    // Completeness: a pure SYN counts only when it opens the conversation.
+    if (isNew) {
+      if ((thFlags & (TH_SYN | TH_ACK)) === TH_SYN) {
+        conv.completeness |= C_SYN;
+        if (segLen > 0) conv.completeness |= C_DATA; // TCP Fast Open
+      }
+    } else {
+      let c = conv.completeness;
+      if ((thFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) c |= C_SYNACK;
+      if ((thFlags & (TH_SYN | TH_ACK)) === TH_ACK) c |= segLen > 0 ? C_DATA : C_ACK;
+      if ((thFlags & (TH_FIN | TH_ACK)) === (TH_FIN | TH_ACK)) c |= C_FIN;
+      if (thFlags & TH_RST) c |= C_RST;
+      conv.completeness = c;
+    }
+
+    if (thFlags & TH_SYN) {
+      if (!(thFlags & TH_ACK)) {
+        conv.mruSynSec = sec;
+        conv.mruSynNsec = nsec;
+        if (conv.synSender === null) conv.synSender = fromA ? 'A' : 'B';
+      }
+      fwd.isFirstAck = true;
+    }
+    if (thFlags & TH_FIN && !rev.closingInitiator) fwd.closingInitiator = true;
+    if ((thFlags & (TH_SYN | TH_ACK)) === TH_ACK) {
+      // The first pure ACK after a SYN gives the initial RTT (a zero RTT counts as "not yet",
+      // as in Wireshark, so the next pure ACK sets it).
+      if ((conv.mruSynSec !== 0 || conv.mruSynNsec !== 0) && conv.firstRttNs === 0) {
+        conv.firstRttNs = (sec - conv.mruSynSec) * 1e9 + (nsec - conv.mruSynNsec);
+      }
+      fwd.isFirstAck = false;
+    }
+
+    // Options come after the analysis in Wireshark, so a WS option affects later segments only.
+    if (f.tcpHeaderLen > 20) {
+      const shift = findWindowScale(f.data, f.tcpOffset, f.tcpHeaderLen);
+      if (shift >= 0) fwd.winScale = shift;
+    }
+    if (thFlags & TH_SYN) {
+      if (fwd.winScale === WSCALE_UNKNOWN) {
+        fwd.winScale = WSCALE_NONE;
+        rev.winScale = WSCALE_NONE;
+      } else if (thFlags & TH_ACK && rev.winScale === WSCALE_NONE) {
+        fwd.winScale = WSCALE_NONE;
+      }
+    }
+    return r;
+  }
+
+
+  private find(hash: number, f: DecodedFrame): TcpConversation | null {
+    for (let c = this.buckets.get(hash) ?? null; c; c = c.nextInBucket) {
+      if (matches(c, f)) return c;
+    }
+    return null;
+  }
+
+  private create(hash: number, f: DecodedFrame, frame: number, sec: number, nsec: number): TcpConversation {
+    const c = new TcpConversation(this.conversations.length, f, hash);
+    c.firstFrame = frame;
+    c.firstSec = sec;
+    c.firstNsec = nsec;
+    // Newest first, so a reused 4-tuple finds its latest conversation, as Wireshark does.
+    c.nextInBucket = this.buckets.get(hash) ?? null;
+    this.buckets.set(hash, c);
+    this.conversations.push(c);
+    return c;
+  }
+
+  private count(
+    conv: TcpConversation,
+    flow: HalfFlow,
+    frame: number,
+    sec: number,
+    nsec: number,
+    frameLen: number,
+    f: DecodedFrame,
+  ): void {
+    conv.lastFrame = frame;
+    conv.lastSec = sec;
+    conv.lastNsec = nsec;
+    if (f.tcpHeaderLen < 20) return; // not in tshark's conversation table either
+    flow.packets++;
+    flow.bytes += frameLen;
+    flow.payloadBytes += f.payloadLen;
+    const fl = f.flags;
+    if (fl & TH_SYN) {
+      flow.synCount++;
+      if (f.tcpHeaderLen > 20) {
+        const o = f.tcpOffset;
+        scanHandshakeOptions(flow, f.data, o, f.tcpHeaderLen);
+      }
+    }
+    if (fl & TH_FIN) {
+      if (flow.finCount++ === 0) flow.firstFinFrame = frame;
+    }
+    if (fl & TH_RST) {
+      if (flow.rstCount++ === 0) flow.firstRstFrame = frame;
+    }
+  }
+}
+
+function scanHandshakeOptions(flow: HalfFlow, d: Uint8Array, tcpOffset: number, hl: number): void {
+  const end = Math.min(tcpOffset + hl, d.length);
+  let o = tcpOffset + 20;
+  while (o < end) {
+    const kind = d[o]!;
+    if (kind === 0) return;
+    if (kind === 1) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= end) return;
+    const len = d[o + 1]!;
+    if (len < 2 || o + len > end) return;
+    if (kind === 2 && len === 4) flow.mss = (d[o + 2]! << 8) | d[o + 3]!;
+    else if (kind === 4 && len === 2) flow.sackPermitted = true;
+    else if (kind === 8 && len === 10) flow.timestamps = true;
+    o += len;
+  }
+}
+
+interface SeqResult {
+  flags: number;
+  dupNum: number;
+  dupFrame: number;
+}
+const seqResult: SeqResult = { flags: 0, dupNum: 0, dupFrame: 0 };
+
+/** tcp_analyze_sequence_number() of packet-tcp.c, Wireshark 4.0, minus what only the GUI shows. */
+function analyseSequence(
+  conv: TcpConversation,
+  fwd: HalfFlow,
+  rev: HalfFlow,
+  frame: number,
+  sec: number,
+  nsec: number,
+  seq: number,
+  ack: number,
+  seglen: number,
+  flags: number,
+  window: number,
+  taIn: number,
+): SeqResult {
+  let ta = taIn;
+  let dupNum = 0;
+  let dupFrame = 0;
+  const SFR = TH_SYN | TH_FIN | TH_RST;
+
+  checks: {
+    // Zero window probe: exactly one byte at the next expected seq while the peer's window is 0.
+    if (seglen === 1 && seq === fwd.nextSeq && rev.window === 0) {
+      ta |= A_ZERO_WINDOW_PROBE;
+      break checks;
+    }
+    if (window === 0 && (flags & SFR) === 0) ta |= A_ZERO_WINDOW;
+    // Lost segment: this one starts beyond what we expected next.
+    if (fwd.nextSeq !== 0 && seqGT(seq, fwd.nextSeq) && (flags & TH_RST) === 0) ta |= A_LOST_PACKET;
+    // Keep-alive: 0 or 1 byte, one before the next expected seq.
+    if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextSeq - 1) >>> 0) && (flags & SFR) === 0) {
+      ta |= A_KEEP_ALIVE;
+    }
+    if (
+      seglen === 0 &&
+      window !== 0 &&
+      window !== fwd.window &&
+      seq === fwd.nextSeq &&
+      ack === fwd.lastAck &&
+      (flags & SFR) === 0
+    ) {
+      ta |= A_WINDOW_UPDATE;
+    }
+    if (seglen > 0 && rev.winScale !== WSCALE_UNKNOWN && (flags & SFR) === 0) {
+      const shift = rev.isFirstAck ? 0 : rev.winScale === WSCALE_NONE ? 0 : rev.winScale;
+      // Wireshark computes this edge in 32-bit unsigned arithmetic.
+      const edge = (rev.lastAck + ((rev.window << shift) >>> 0)) >>> 0;
+      if (((seq + seglen) >>> 0) === edge) ta |= A_WINDOW_FULL;
+    }
+    const repeatsAck =
+      seglen === 0 && seq === fwd.nextSeq && ack === fwd.lastAck && (flags & SFR) === 0 && window === fwd.window;
+    if (repeatsAck && window !== 0 && rev.lastSegmentFlags & A_KEEP_ALIVE) {
+      ta |= A_KEEP_ALIVE_ACK;
+      break checks;
+    }
+    if (repeatsAck && window === 0 && rev.lastSegmentFlags & A_ZERO_WINDOW_PROBE) {
+      ta |= A_ZERO_WINDOW_PROBE_ACK;
+      break checks;
+    }
+    if (repeatsAck && window !== 0) {
+      fwd.dupAckNum = fwd.dupAckNum === -1 ? 1 : fwd.dupAckNum + 1;
+      ta |= A_DUPLICATE_ACK;
+      dupNum = fwd.dupAckNum;
+      dupFrame = fwd.lastNonDupAck;
+    }
+  }
+
+  if (ack !== fwd.lastAck) {
+    fwd.lastNonDupAck = frame;
+    fwd.dupAckNum = 0;
+  }
+
+  // ACKed unseen segment: this acks beyond anything seen going the other way.
+  if (rev.maxSeqToBeAcked !== 0 && seqGT(ack, rev.maxSeqToBeAcked) && (flags & TH_ACK) !== 0) {
+    if (seqLT(rev.maxSeqToBeAcked, rev.nextSeq)) {
+      rev.maxSeqToBeAcked = rev.nextSeq;
+      ta |= A_ACK_LOST_PACKET;
+    } else {
+      if (rev.dupAckNum === 0) ta |= A_ACK_LOST_PACKET;
+      rev.dupAckNum = -1;
+    }
+  }
+
+  // Retransmission, fast retransmission, spurious retransmission, out-of-order.
+  if (seglen > 0 || flags & (TH_SYN | TH_FIN)) {
+    retransmission: {
+      let seqNotAdvanced = fwd.nextSeq !== 0 && seqLT(seq, fwd.nextSeq);
+      if (ta & A_KEEP_ALIVE) break retransmission;
+      // One byte less than expected, with new data behind it: after a zero window probe.
+      if (seglen > 1 && ((fwd.nextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
+      if (seglen > 0 && rev.lastAck !== 0 && seqLE((seq + seglen) >>> 0, rev.lastAck)) {
+        ta |= A_SPURIOUS_RETRANSMISSION;
+        break retransmission;
+      }
+      const sinceDupAck = (sec - rev.lastAckSec) * 1e9 + (nsec - rev.lastAckNsec);
+      if (seqNotAdvanced && rev.dupAckNum >= 2 && rev.lastAck === seq && sinceDupAck < 20000000) {
+        ta |= A_FAST_RETRANSMISSION;
+        break retransmission;
+      }
+      const sinceNext = (sec - fwd.nextSeqSec) * 1e9 + (nsec - fwd.nextSeqNsec);
+      const oooThreshold = conv.firstRttNs === 0 ? 3000000 : conv.firstRttNs;
+      if (
+        seqNotAdvanced &&
+        sinceNext < oooThreshold &&
+        fwd.nextSeq !== ((seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0)
+      ) {
+        ta |= A_OUT_OF_ORDER;
+        break retransmission;
+      }
+      if (seqNotAdvanced) ta |= A_RETRANSMISSION;
+    }
+  }
+
+  let nextSeq = (seq + seglen) >>> 0;
+  if ((seglen || flags & (TH_SYN | TH_FIN)) && fwd.unacked.length < MAX_UNACKED_SEGMENTS) {
+    // Wireshark counts the SYN/FIN sequence number only for a segment it records, and it stops
+    // recording after 10000 unacknowledged ones (a capture that misses the other direction).
+    if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
+    fwd.unacked.push(nextSeq);
+  }
+
+  if (seqGT(nextSeq, fwd.nextSeq) || fwd.nextSeq === 0) {
+    if (!(ta & A_ZERO_WINDOW_PROBE)) {
+      fwd.nextSeq = nextSeq;
+      fwd.nextSeqSec = sec;
+      fwd.nextSeqNsec = nsec;
+    }
+  }
+  if (seq === fwd.maxSeqToBeAcked || fwd.maxSeqToBeAcked === 0) {
+    if (!(ta & A_ZERO_WINDOW_PROBE)) fwd.maxSeqToBeAcked = fwd.nextSeq;
+  }
+
+  fwd.window = window;
+  fwd.lastAck = ack;
+  fwd.lastAckSec = sec;
+  fwd.lastAckNsec = nsec;
+  fwd.lastSegmentFlags = ta;
+
+  // Forget the segments of the other direction that this acknowledges in full.
+  const list = rev.unacked;
+  if (list.length > 0) {
+    let keep = 0;
+    for (let i = 0; i < list.length; i++) {
+      const end = list[i]!;
+      if (!seqGT(end, ack)) continue; // acked up to or past its end
+      list[keep++] = end;
+    }
+    list.length = keep;
+  }
+
+  // Counters for the connection list (derived from the flags just computed).
+  if (ta & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) fwd.retransmissions++;
+  if (ta & A_ZERO_WINDOW) fwd.zeroWindows++;
+  if (ta & A_DUPLICATE_ACK) fwd.duplicateAcks++;
+  if (ta & A_LOST_PACKET) fwd.lostSegments++;
+
+  seqResult.flags = ta;
+  seqResult.dupNum = dupNum;
+  seqResult.dupFrame = dupFrame;
+  return seqResult;
+}
