@@ -113,7 +113,7 @@ function runPackets(file: string, json: boolean, out: Output): ScanSummary {
       }
       const peer = seg.inFlow1 ? seg.conversation.flow2 : seg.conversation.flow1;
       const t = secondsBetween(t0Sec, t0Nsec, rec.tsSec, rec.tsNsec).toFixed(6);
-      const info = segmentInfo(f, seg, packet.win, peer.baseSeq);
+      const info = segmentInfo(f, seg, packet, peer.baseSeq);
       out.line(`${String(rec.frame).padStart(6)} ${t.padStart(11)} ${String(packet.stream).padStart(4)} ${packet.src} → ${packet.dst} ${info}`);
     };
     // Times count from the capture's first frame, as Wireshark's Time column does.

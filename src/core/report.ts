@@ -87,16 +87,22 @@ export function windowScaleFactor(flags: number, flow: HalfFlow): number | null 
 }
 
 /**
- * The record for one segment. `finalFlow` is the segment's direction as it stands at the end
- * of the capture: Wireshark shows windows with the scale it knows once the file is read.
+ * The record for one segment. `finalFlow` and `finalPeer` are the segment's direction and the
+ * opposite one as they stand at the end of the capture: Wireshark shows windows with the scale
+ * and relative numbers with the bases it knows once the file is read.
  */
 export function packetRecord(
   rec: CaptureRecord,
   f: DecodedFrame,
   seg: SegmentAnalysis,
   finalFlow: HalfFlow,
+  finalPeer: HalfFlow,
 ): PacketRecord {
   const hasAck = (f.flags & TH_ACK) !== 0;
+  // Relative numbers count from the bases as they stand at the end of the file, as Wireshark
+  // shows them (a SYN-ACK with a new ISN on reused ports moves the base for the whole flow).
+  const relSeq = f.headerValid ? (f.seq - finalFlow.baseSeq) >>> 0 : seg.relSeq;
+  const relAck = f.headerValid ? (f.ack - finalPeer.baseSeq) >>> 0 : seg.relAck;
   const out: PacketRecord = {
     frame: rec.frame,
     time: formatEpoch(rec.tsSec, rec.tsNsec),
@@ -106,9 +112,9 @@ export function packetRecord(
     dst: formatAddress(f.data, f.dstAddrOffset, f.addrLen),
     dstport: f.dstPort,
     flags: `0x${f.flags.toString(16).padStart(4, '0')}`,
-    seq: seg.relSeq,
+    seq: relSeq,
     seq_raw: f.seq,
-    ack: hasAck ? seg.relAck : 0,
+    ack: hasAck ? relAck : 0,
     ack_raw: hasAck ? f.ack : 0,
     len: f.payloadLen,
     win: scaledWindow(f.window, f.flags, finalFlow),
@@ -164,11 +170,11 @@ function optionText(o: TcpOption): string | null {
  * "53416 → 4000 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=1 TSecr=0 WS=1024".
  * SACK edges are shown relative, as Wireshark does with relative sequence numbers.
  */
-export function segmentInfo(f: DecodedFrame, seg: SegmentAnalysis, win: number, peerBase: number): string {
+export function segmentInfo(f: DecodedFrame, seg: SegmentAnalysis, packet: PacketRecord, peerBase: number): string {
   const parts: string[] = analysisMarkers(seg.flags, seg.dupAckNum, seg.dupAckFrame);
-  parts.push(`${f.srcPort} → ${f.dstPort}`, flagsLabel(f.flags), `Seq=${seg.relSeq}`);
-  if (f.flags & TH_ACK) parts.push(`Ack=${seg.relAck}`);
-  parts.push(`Win=${win}`, `Len=${f.payloadLen}`);
+  parts.push(`${f.srcPort} → ${f.dstPort}`, flagsLabel(f.flags), `Seq=${packet.seq}`);
+  if (f.flags & TH_ACK) parts.push(`Ack=${packet.ack}`);
+  parts.push(`Win=${packet.win}`, `Len=${f.payloadLen}`);
   if (f.tcpHeaderLen > 20) {
     for (const o of parseTcpOptions(f.data, f.tcpOffset, f.tcpHeaderLen)) {
       if (o.name === 'SACK' && 'blocks' in o) {
@@ -222,7 +228,7 @@ export function conversationRecord(c: TcpConversation, captureStartSec: number, 
     start: round9(secondsBetween(captureStartSec, captureStartNsec, c.firstSec, c.firstNsec)),
     start_time: formatEpoch(c.firstSec, c.firstNsec),
     duration: round9(secondsBetween(c.firstSec, c.firstNsec, c.lastSec, c.lastNsec)),
-    completeness: c.completeness,
+    completeness: c.displayedCompleteness,
     irtt: c.firstRttNs === 0 ? null : c.firstRttNs / 1e9,
     first_frame: c.firstFrame,
     last_frame: c.lastFrame,

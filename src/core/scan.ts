@@ -2,7 +2,6 @@ import { openCapture } from './capture/open';
 import { ByteSource } from './capture/source';
 import { CaptureInfo, CaptureProblem, CaptureRecord } from './capture/types';
 import { DecodedFrame, FrameKind, decodeFrame } from './decode/frame';
-import { isSupportedLinkType } from './decode/linktypes';
 import { PacketRecord, packetRecord } from './report';
 import { HalfFlow, SegmentAnalysis, TcpAnalyzer } from './tcp/analysis';
 
@@ -34,6 +33,8 @@ export type SegmentVisitor = (record: CaptureRecord, frame: DecodedFrame, segmen
 export interface ScanOptions {
   /** Called for every TCP segment, in file order. */
   onSegment?: SegmentVisitor;
+  /** Called for every frame that is not a TCP segment, with the reason. */
+  onOtherFrame?: (record: CaptureRecord, kind: FrameKind, reason: string) => void;
   /** Called every `progressEvery` frames with the bytes read so far; return true to stop. */
   onProgress?: (bytesRead: number, totalBytes: number) => boolean | void;
   progressEvery?: number;
@@ -90,12 +91,15 @@ export function scanCapture(source: ByteSource, options: ScanOptions = {}): Scan
       else if (decoded.truncated) bump(summary.damaged, 'TCP segment cut short by the snapshot length', 1);
       const seg = analyzer.analyse(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
       if (onSegment) onSegment(rec, decoded, seg);
+    } else if (options.onOtherFrame) {
+      options.onOtherFrame(rec, kind, decoded.reason);
+    }
+    if (kind === FrameKind.Tcp) {
+      // counted above
     } else if (kind === FrameKind.Truncated || kind === FrameKind.Malformed) {
       bump(summary.damaged, decoded.reason, 1);
-    } else if (kind === FrameKind.UnsupportedLink) {
-      bump(summary.skipped, isSupportedLinkType(rec.linkType) ? decoded.reason : `link type ${rec.linkType} (not decoded)`, 1);
     } else {
-      bump(summary.skipped, skipReason(kind, decoded.reason), 1);
+      bump(summary.skipped, skipReasonText(kind, decoded.reason), 1);
     }
     if (options.onProgress && rec.frame % every === 0) {
       if (options.onProgress(reader.position, source.size) === true) {
@@ -108,10 +112,16 @@ export function scanCapture(source: ByteSource, options: ScanOptions = {}): Scan
   return summary;
 }
 
-function skipReason(kind: FrameKind, reason: string): string {
+/** How a skipped frame is reported ("not TCP (IP protocol 17)", "IPv4 fragment (not reassembled)"...). */
+export function skipReasonText(kind: FrameKind, reason: string): string {
   switch (kind) {
+    case FrameKind.UnsupportedLink:
+      return reason;
     case FrameKind.Fragment:
       return `${reason} (not reassembled)`;
+    case FrameKind.Truncated:
+    case FrameKind.Malformed:
+      return reason;
     case FrameKind.NotIp:
       return `not IP (${reason})`;
     default:
@@ -150,7 +160,8 @@ export function scanPacketRecords(
     onSegment(rec, f, seg) {
       const conv = finalConversations[seg.conversation.stream] ?? seg.conversation;
       const flow = seg.inFlow1 ? conv.flow1 : conv.flow2;
-      visit(packetRecord(rec, f, seg, flow), rec, f, seg, flow);
+      const peer = seg.inFlow1 ? conv.flow2 : conv.flow1;
+      visit(packetRecord(rec, f, seg, flow, peer), rec, f, seg, flow);
     },
   });
 }

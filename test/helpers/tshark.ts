@@ -151,3 +151,25 @@ export function tsharkConversations(file: string): TsharkConversation[] {
   }
   return out;
 }
+
+export interface TsharkFrame {
+  frame: number;
+  time: string;
+  len: number;
+  capLen: number;
+  interfaceId: number;
+}
+
+/** Every frame's framing (number, time, lengths, interface) as tshark reads the file. */
+export function tsharkFrames(file: string): { frames: TsharkFrame[]; stderr: string } {
+  const args = ['-n', '-r', file, '-T', 'fields', '-E', 'separator=\t'];
+  for (const f of ['frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'frame.interface_id']) args.push('-e', f);
+  const run = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const frames: TsharkFrame[] = [];
+  for (const line of (run.stdout ?? '').split('\n')) {
+    if (!line) continue;
+    const [n, t, len, cap, ifid] = line.split('\t');
+    frames.push({ frame: Number(n), time: t ?? '', len: Number(len), capLen: Number(cap), interfaceId: ifid ? Number(ifid) : 0 });
+  }
+  return { frames, stderr: run.stderr ?? '' };
+}

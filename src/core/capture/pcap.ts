@@ -127,6 +127,7 @@ export class PcapReader implements RecordReader {
     r.linkType = this.linkType;
     r.tsSec = tsSec;
     r.tsNsec = this.nanos ? tsFrac : tsFrac * 1000;
+    r.hasTimestamp = true;
     r.capLen = capLen;
     r.origLen = origLen;
     r.data = data;

@@ -6,6 +6,7 @@ import {
   CaptureInterface,
   CaptureProblem,
   CaptureRecord,
+  NO_LINK_TYPE,
   RecordReader,
   newRecord,
 } from './types';
@@ -15,6 +16,9 @@ const BLOCK_IDB = 0x00000001;
 const BLOCK_PB = 0x00000002; // obsolete Packet Block
 const BLOCK_SPB = 0x00000003;
 const BLOCK_EPB = 0x00000006;
+const BLOCK_SYSTEMD_JOURNAL = 0x00000009;
+const BLOCK_CUSTOM = 0x00000bad;
+const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 /** No sane block is this large; a larger length means damage, not data. */
@@ -122,6 +126,11 @@ export class PcapngReader implements RecordReader {
           if (rec) return rec;
           break;
         }
+        case BLOCK_CUSTOM:
+        case BLOCK_CUSTOM_NOCOPY:
+        case BLOCK_SYSTEMD_JOURNAL:
+          // Not packets, but Wireshark shows them as frames: number them the same way.
+          return this.otherRecord(block, at, type === BLOCK_SYSTEMD_JOURNAL ? 12 : 16);
         default:
           // Name resolution, statistics, custom, journal... blocks carry no packet: skip them.
           break;
@@ -234,7 +243,8 @@ export class PcapngReader implements RecordReader {
     const r = this.rec;
     r.frame = frame;
     r.fileOffset = at;
-    r.interfaceId = this.info.interfaces.length - this.ifaces.length + ifId;
+    r.interfaceId = ifId;
+    r.section = this.info.sections - 1;
     r.linkType = iface.linkType;
     r.capLen = capLen;
     r.origLen = origLen;
@@ -242,9 +252,26 @@ export class PcapngReader implements RecordReader {
     if (type === BLOCK_SPB) {
       r.tsSec = 0;
       r.tsNsec = 0;
+      r.hasTimestamp = false;
     } else {
       setTimestamp(r, iface, tsHi, tsLo);
+      r.hasTimestamp = true;
     }
+    return r;
+  }
+
+  private otherRecord(b: Uint8Array, at: number, overhead: number): CaptureRecord {
+    const r = this.rec;
+    r.frame = ++this.frame;
+    r.fileOffset = at;
+    r.interfaceId = -1;
+    r.section = this.info.sections - 1;
+    r.linkType = NO_LINK_TYPE;
+    r.tsSec = 0;
+    r.tsNsec = 0;
+    r.hasTimestamp = false;
+    r.capLen = r.origLen = b.length - overhead;
+    r.data = b.subarray(overhead - 4, b.length - 4);
     return r;
   }
 

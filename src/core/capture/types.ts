@@ -11,11 +11,20 @@ export interface CaptureRecord {
   frame: number;
   /** File offset of the record (pcap record header or pcapng block). */
   fileOffset: number;
+  /** Interface id within its section, as Wireshark's frame.interface_id shows it. */
   interfaceId: number;
+  /** Index of the pcapng section (0 for pcap); with interfaceId it names the interface. */
+  section: number;
+  /**
+   * Link type of the packet, or NO_LINK_TYPE for a record that is not a packet (pcapng custom
+   * and journal blocks, which Wireshark also numbers as frames).
+   */
   linkType: number;
   /** Seconds since the epoch (may be negative for odd files) and nanoseconds 0..999999999. */
   tsSec: number;
   tsNsec: number;
+  /** False for records without a timestamp (pcapng Simple Packet Blocks, custom blocks). */
+  hasTimestamp: boolean;
   /** Bytes captured (length of `data`) and length of the packet on the wire. */
   capLen: number;
   origLen: number;
@@ -72,14 +81,19 @@ export class CaptureFormatError extends Error {
   }
 }
 
+/** The link type of a record that is not a packet. */
+export const NO_LINK_TYPE = -1;
+
 export function newRecord(): CaptureRecord {
   return {
     frame: 0,
     fileOffset: 0,
     interfaceId: 0,
+    section: 0,
     linkType: 0,
     tsSec: 0,
     tsNsec: 0,
+    hasTimestamp: true,
     capLen: 0,
     origLen: 0,
     data: new Uint8Array(0),

@@ -1,4 +1,5 @@
 import { u16be, u32be } from '../capture/bytes';
+import { NO_LINK_TYPE } from '../capture/types';
 import {
   DLT_RAW_12,
   DLT_RAW_14,
@@ -35,6 +36,7 @@ const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_QINQ_OLD = 0x9100;
 const IPPROTO_TCP = 6;
+const IPPROTO_AH = 51;
 
 /**
  * One decoded frame. A single instance is reused for every frame (no allocation per packet);
@@ -110,8 +112,10 @@ export function decodeFrame(
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP:
       return decodeNull(linkType, data, origLen, out);
+    case NO_LINK_TYPE:
+      return fail(out, FrameKind.NotIp, 'a pcapng record that is not a packet');
     default:
-      return fail(out, FrameKind.UnsupportedLink, `link type ${linkType} is not decoded`);
+      return fail(out, FrameKind.UnsupportedLink, `link type ${linkType} (not decoded)`);
   }
 }
 
@@ -194,7 +198,8 @@ function decodeIpv4(data: Uint8Array, off: number, origLen: number, out: Decoded
   }
   const fragField = u16be(data, off + 6);
   if (fragField & 0x3fff) return fail(out, FrameKind.Fragment, 'IPv4 fragment');
-  if (data[off + 9] !== IPPROTO_TCP) return fail(out, FrameKind.NotTcp, `IP protocol ${data[off + 9]}`);
+  let proto = data[off + 9]!;
+  let p = off + hlen;
   out.ipVersion = 4;
   out.ipOffset = off;
   out.srcAddrOffset = off + 12;
@@ -204,7 +209,17 @@ function decodeIpv4(data: Uint8Array, off: number, origLen: number, out: Decoded
   out.ttl = data[off + 8]!;
   // As in Wireshark: a total length beyond the frame is not trusted; the frame's length bounds it.
   const ipLen = totalLen > reported ? reported : totalLen;
-  return decodeTcp(data, off + hlen, ipLen - hlen, out);
+  let remaining = ipLen - hlen;
+  if (proto === IPPROTO_AH) {
+    // Authentication Header (RFC 4302): TCP follows it in the clear.
+    if (data.length < p + 2) return fail(out, FrameKind.Truncated, 'IPv4 AH cut short');
+    const ahLen = (data[p + 1]! + 2) * 4;
+    proto = data[p]!;
+    p += ahLen;
+    remaining -= ahLen;
+  }
+  if (proto !== IPPROTO_TCP) return fail(out, FrameKind.NotTcp, `IP protocol ${proto}`);
+  return decodeTcp(data, p, remaining, out);
 }
 
 /** IPv6 extension headers that may precede TCP and share the generic (next, length) layout. */
@@ -226,6 +241,7 @@ function decodeIpv6(data: Uint8Array, off: number, origLen: number, out: Decoded
   out.addrLen = 16;
   out.ipEcn = (u16be(data, off) >> 4) & 3;
   out.ttl = data[off + 7]!;
+  if (plen === 0 && nh === 0) plen = jumboPayloadLength(data, off + 40) ?? 0;
   if (plen > reported) plen = reported;
   let p = off + 40;
   let remaining = plen;
@@ -288,4 +304,23 @@ function decodeTcp(data: Uint8Array, off: number, segLen: number, out: DecodedFr
   out.headerValid = true;
   out.payloadLen = segLen - hl;
   return FrameKind.Tcp;
+}
+
+/** The Jumbo Payload option (RFC 2675) of a Hop-by-Hop header, as Linux BIG TCP uses it. */
+function jumboPayloadLength(data: Uint8Array, hbh: number): number | null {
+  if (data.length < hbh + 2) return null;
+  const end = Math.min(hbh + (data[hbh + 1]! + 1) * 8, data.length);
+  let o = hbh + 2;
+  while (o < end) {
+    const type = data[o]!;
+    if (type === 0) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= end) return null;
+    const len = data[o + 1]!;
+    if (type === 0xc2 && len === 4 && o + 6 <= end) return u32be(data, o + 2);
+    o += 2 + len;
+  }
+  return null;
 }

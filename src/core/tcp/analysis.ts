@@ -135,7 +135,14 @@ export class TcpConversation {
   /** Wireshark's flow1 is the direction from the address that compares greater. */
   readonly flow1 = new HalfFlow();
   readonly flow2 = new HalfFlow();
+  /** tcp.completeness as Wireshark's in-order pass leaves it. */
   completeness = 0;
+  /**
+   * What the conversation's first segment would add to the completeness were it not the first:
+   * Wireshark's second pass (tshark -2, the packet details) sees that segment again as an
+   * existing conversation's and adds it (a first SYN-ACK, data or FIN without a SYN).
+   */
+  firstSegmentBits = 0;
   /** Time of the most recent SYN (zero = none), and the initial RTT in ns (0 = not known). */
   mruSynSec = 0;
   mruSynNsec = 0;
@@ -180,6 +187,13 @@ export class TcpConversation {
   }
   get flowBA(): HalfFlow {
     return this.flowAB === this.flow1 ? this.flow2 : this.flow1;
+  }
+  /**
+   * tcp.completeness as tshark -2 and Wireshark's packet details show it on the last segment:
+   * the in-order value plus what the second pass adds for the first segment.
+   */
+  get displayedCompleteness(): number {
+    return this.flow1.packets + this.flow2.packets > 1 ? this.completeness | this.firstSegmentBits : this.completeness;
   }
   /** The client is the side that sent the first SYN; without one, the first sender. */
   get clientIsA(): boolean {
@@ -362,18 +376,19 @@ export class TcpAnalyzer {
     if (f.tcpHeaderLen < 20) return r; // Wireshark gives up on a bogus header length here.
 
     // Completeness: a pure SYN counts only when it opens the conversation.
+    let bits = 0;
+    if ((thFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) bits |= C_SYNACK;
+    if ((thFlags & (TH_SYN | TH_ACK)) === TH_ACK) bits |= segLen > 0 ? C_DATA : C_ACK;
+    if ((thFlags & (TH_FIN | TH_ACK)) === (TH_FIN | TH_ACK)) bits |= C_FIN;
+    if (thFlags & TH_RST) bits |= C_RST;
     if (isNew) {
       if ((thFlags & (TH_SYN | TH_ACK)) === TH_SYN) {
         conv.completeness |= C_SYN;
         if (segLen > 0) conv.completeness |= C_DATA; // TCP Fast Open
       }
+      conv.firstSegmentBits = bits;
     } else {
-      let c = conv.completeness;
-      if ((thFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) c |= C_SYNACK;
-      if ((thFlags & (TH_SYN | TH_ACK)) === TH_ACK) c |= segLen > 0 ? C_DATA : C_ACK;
-      if ((thFlags & (TH_FIN | TH_ACK)) === (TH_FIN | TH_ACK)) c |= C_FIN;
-      if (thFlags & TH_RST) c |= C_RST;
-      conv.completeness = c;
+      conv.completeness |= bits;
     }
 
     if (thFlags & TH_SYN) {
@@ -585,7 +600,9 @@ function analyseSequence(
         break retransmission;
       }
       const sinceDupAck = (sec - rev.lastAckSec) * 1e9 + (nsec - rev.lastAckNsec);
-      if (seqNotAdvanced && rev.dupAckNum >= 2 && rev.lastAck === seq && sinceDupAck < 20000000) {
+      // dupacknum is unsigned in Wireshark: its "-1" (after an ACKed unseen segment) counts as >= 2.
+      const dupAcks = rev.dupAckNum === -1 ? 0xffffffff : rev.dupAckNum;
+      if (seqNotAdvanced && dupAcks >= 2 && rev.lastAck === seq && sinceDupAck < 20000000) {
         ta |= A_FAST_RETRANSMISSION;
         break retransmission;
       }
