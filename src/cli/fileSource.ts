@@ -17,6 +17,7 @@ export class FileSource implements ByteSource {
     return new FileSource(fs.openSync(path, 'r'));
   }
 
+
   read(offset: number, length: number): Uint8Array {
     const want = Math.max(0, Math.min(length, this.size - offset));
     if (this.buffer.length < want) this.buffer = Buffer.allocUnsafe(want);

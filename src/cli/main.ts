@@ -155,7 +155,7 @@ function runConversations(file: string, json: boolean, out: Output): ScanSummary
     r.irtt === null ? '-' : r.irtt.toFixed(6),
   ]);
   const header = ['stream', 'client → server', 'packets →/←', 'bytes →/←', 'start', 'duration', 'complete', 'iRTT'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
   const fmt = (cells: string[]): string =>
     cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   out.line(fmt(header));

@@ -165,8 +165,9 @@ export class TcpConversation {
     readonly hash: number,
   ) {
     const d = f.data;
-    this.addrA = d.slice(f.srcAddrOffset, f.srcAddrOffset + f.addrLen);
-    this.addrB = d.slice(f.dstAddrOffset, f.dstAddrOffset + f.addrLen);
+    // Copies (a Node Buffer's slice() would be a view into a page that is about to be reused).
+    this.addrA = new Uint8Array(d.subarray(f.srcAddrOffset, f.srcAddrOffset + f.addrLen));
+    this.addrB = new Uint8Array(d.subarray(f.dstAddrOffset, f.dstAddrOffset + f.addrLen));
     this.portA = f.srcPort;
     this.portB = f.dstPort;
     this.ipVersion = f.ipVersion;
