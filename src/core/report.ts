@@ -79,6 +79,8 @@ export interface PacketRecord {
   analysis: string[];
   /** Present on duplicate ACKs: which duplicate this is (tcp.analysis.duplicate_ack_num). */
   dup_ack?: number;
+  /** Present when the capture kept fewer bytes than the segment had (snapshot length). */
+  truncated?: true;
 }
 
 export function windowScaleFactor(flags: number, flow: HalfFlow): number | null {
@@ -122,6 +124,7 @@ export function packetRecord(
     analysis: analysisFlagNames(seg.flags, seg.dupAckNum),
   };
   if (seg.dupAckNum) out.dup_ack = seg.dupAckNum;
+  if (f.truncated) out.truncated = true;
   return out;
 }
 
