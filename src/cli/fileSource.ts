@@ -27,7 +27,8 @@ export class FileSource implements ByteSource {
       if (n === 0) break;
       got += n;
     }
-    return this.buffer.subarray(0, got);
+    // A plain Uint8Array view: the engine's many subarray() calls are cheaper on it than on a Buffer.
+    return new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, got);
   }
 
   close(): void {

@@ -132,13 +132,17 @@ function endpointText(e: { address: string; port: number }): string {
 
 function runConversations(file: string, json: boolean, out: Output): ScanSummary {
   const summary = withFile(file, (src) => scanCapture(src));
-  const records = summary.analyzer.conversations.map((c: TcpConversation) =>
-    conversationRecord(c, summary.firstSec, summary.firstNsec),
-  );
+  const convs = summary.analyzer.conversations;
   if (json) {
-    out.line(JSON.stringify(records, null, 1));
+    // One array, one conversation per line, written as it goes: no giant string in memory.
+    if (convs.length === 0) out.line('[]');
+    convs.forEach((c, i) => {
+      const rec = JSON.stringify(conversationRecord(c, summary.firstSec, summary.firstNsec));
+      out.line(`${i === 0 ? '[' : ''}${rec}${i === convs.length - 1 ? ']' : ','}`);
+    });
     return summary;
   }
+  const records = convs.map((c: TcpConversation) => conversationRecord(c, summary.firstSec, summary.firstNsec));
   out.line(describeCapture(file, summary));
   if (records.length === 0) {
     out.line('No TCP connections.');

@@ -101,8 +101,8 @@ export class HalfFlow {
   dupAckNum = 0;
   lastNonDupAck = 0;
   lastSegmentFlags = 0;
-  /** End (next seq) of each recorded segment not yet acknowledged in full. */
-  unacked: number[] = [];
+  /** End (next seq) of each recorded segment not yet acknowledged in full (made on first use). */
+  unacked: number[] | null = null;
   // What the capture shows of this direction.
   packets = 0;
   bytes = 0;
@@ -130,8 +130,23 @@ export interface Endpoint {
 export class TcpConversation {
   /** Next conversation in the same hash bucket (newest first). */
   nextInBucket: TcpConversation | null = null;
-  readonly addrA: Uint8Array;
-  readonly addrB: Uint8Array;
+  /**
+   * The two addresses as big-endian 32-bit words (one for IPv4, four for IPv6): numbers, not
+   * byte arrays, because a busy capture holds hundreds of thousands of conversations.
+   */
+  readonly a0: number;
+  readonly a1: number;
+  readonly a2: number;
+  readonly a3: number;
+  readonly b0: number;
+  readonly b1: number;
+  readonly b2: number;
+  readonly b3: number;
+  readonly addrLen: number;
+  readonly portA: number;
+  readonly portB: number;
+  /** Wireshark's cmp_address (memcmp) then ports: is A the "greater" end (so A -> B is flow1)? */
+  readonly aIsGreater: boolean;
   /** Wireshark's flow1 is the direction from the address that compares greater. */
   readonly flow1 = new HalfFlow();
   readonly flow2 = new HalfFlow();
@@ -165,26 +180,55 @@ export class TcpConversation {
     readonly hash: number,
   ) {
     const d = f.data;
-    // Copies (a Node Buffer's slice() would be a view into a page that is about to be reused).
-    this.addrA = new Uint8Array(d.subarray(f.srcAddrOffset, f.srcAddrOffset + f.addrLen));
-    this.addrB = new Uint8Array(d.subarray(f.dstAddrOffset, f.dstAddrOffset + f.addrLen));
+    const s = f.srcAddrOffset;
+    const t = f.dstAddrOffset;
+    const v6 = f.addrLen === 16;
+    this.addrLen = f.addrLen;
+    this.a0 = wordAt(d, s);
+    this.a1 = v6 ? wordAt(d, s + 4) : 0;
+    this.a2 = v6 ? wordAt(d, s + 8) : 0;
+    this.a3 = v6 ? wordAt(d, s + 12) : 0;
+    this.b0 = wordAt(d, t);
+    this.b1 = v6 ? wordAt(d, t + 4) : 0;
+    this.b2 = v6 ? wordAt(d, t + 8) : 0;
+    this.b3 = v6 ? wordAt(d, t + 12) : 0;
     this.portA = f.srcPort;
     this.portB = f.dstPort;
     this.ipVersion = f.ipVersion;
+    this.aIsGreater = frameDirection(f) >= 0;
   }
-  readonly portA: number;
-  readonly portB: number;
+
+  /** True when the address at `o` in `d` is A's (side 0) or B's (side 1). */
+  addressIs(side: 0 | 1, d: Uint8Array, o: number): boolean {
+    if (wordAt(d, o) !== (side === 0 ? this.a0 : this.b0)) return false;
+    if (this.addrLen === 4) return true;
+    return side === 0
+      ? wordAt(d, o + 4) === this.a1 && wordAt(d, o + 8) === this.a2 && wordAt(d, o + 12) === this.a3
+      : wordAt(d, o + 4) === this.b1 && wordAt(d, o + 8) === this.b2 && wordAt(d, o + 12) === this.b3;
+  }
+
+  private addressText(side: 0 | 1): string {
+    const words = side === 0 ? [this.a0, this.a1, this.a2, this.a3] : [this.b0, this.b1, this.b2, this.b3];
+    const bytes = new Uint8Array(16);
+    words.forEach((w, i) => {
+      bytes[4 * i] = w >>> 24;
+      bytes[4 * i + 1] = (w >>> 16) & 0xff;
+      bytes[4 * i + 2] = (w >>> 8) & 0xff;
+      bytes[4 * i + 3] = w & 0xff;
+    });
+    return formatAddress(bytes, 0, this.addrLen);
+  }
 
   /** The side that sent the first packet (tshark's conversation "A"). */
   get a(): Endpoint {
-    return (this.endpointA ??= { address: formatAddress(this.addrA, 0, this.addrA.length), port: this.portA });
+    return (this.endpointA ??= { address: this.addressText(0), port: this.portA });
   }
   get b(): Endpoint {
-    return (this.endpointB ??= { address: formatAddress(this.addrB, 0, this.addrB.length), port: this.portB });
+    return (this.endpointB ??= { address: this.addressText(1), port: this.portB });
   }
   /** The flow A -> B. */
   get flowAB(): HalfFlow {
-    return compareEndpoints(this.addrA, this.portA, this.addrB, this.portB) >= 0 ? this.flow1 : this.flow2;
+    return this.aIsGreater ? this.flow1 : this.flow2;
   }
   get flowBA(): HalfFlow {
     return this.flowAB === this.flow1 ? this.flow2 : this.flow1;
@@ -229,15 +273,9 @@ export class SegmentAnalysis {
   dupAckFrame = 0;
 }
 
-/**
- * Wireshark's cmp_address then ports: > 0 when (addr1, port1) is the "greater" side.
- * Addresses of one conversation always have the same length.
- */
-function compareEndpoints(a1: Uint8Array, p1: number, a2: Uint8Array, p2: number): number {
-  for (let i = 0; i < a1.length; i++) {
-    if (a1[i] !== a2[i]) return a1[i]! > a2[i]! ? 1 : -1;
-  }
-  return p1 > p2 ? 1 : -1;
+/** A big-endian 32-bit word (as a signed int32: compared for equality, or with >>> 0). */
+function wordAt(d: Uint8Array, o: number): number {
+  return (d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!;
 }
 
 function frameDirection(f: DecodedFrame): number {
@@ -266,23 +304,14 @@ function endpointHash(f: DecodedFrame): number {
   return (hs ^ hd ^ (f.addrLen << 24)) | 0;
 }
 
-function sameAddress(stored: Uint8Array, d: Uint8Array, o: number, len: number): boolean {
-  if (stored.length !== len) return false;
-  for (let i = 0; i < len; i++) if (stored[i] !== d[o + i]) return false;
-  return true;
-}
-
 function matches(c: TcpConversation, f: DecodedFrame): boolean {
+  if (c.addrLen !== f.addrLen) return false;
   const d = f.data;
   if (c.portA === f.srcPort && c.portB === f.dstPort) {
-    if (sameAddress(c.addrA, d, f.srcAddrOffset, f.addrLen) && sameAddress(c.addrB, d, f.dstAddrOffset, f.addrLen)) {
-      return true;
-    }
+    if (c.addressIs(0, d, f.srcAddrOffset) && c.addressIs(1, d, f.dstAddrOffset)) return true;
   }
   if (c.portA === f.dstPort && c.portB === f.srcPort) {
-    if (sameAddress(c.addrA, d, f.dstAddrOffset, f.addrLen) && sameAddress(c.addrB, d, f.srcAddrOffset, f.addrLen)) {
-      return true;
-    }
+    if (c.addressIs(0, d, f.dstAddrOffset) && c.addressIs(1, d, f.srcAddrOffset)) return true;
   }
   return false;
 }
@@ -337,7 +366,7 @@ export class TcpAnalyzer {
       ta |= A_REUSED_PORTS;
     }
 
-    const fromA = conv.portA === f.srcPort && sameAddress(conv.addrA, f.data, f.srcAddrOffset, f.addrLen);
+    const fromA = conv.portA === f.srcPort && conv.addressIs(0, f.data, f.srcAddrOffset);
     r.conversation = conv;
     r.fromA = fromA;
     r.inFlow1 = direction >= 0;
@@ -622,11 +651,14 @@ function analyseSequence(
   }
 
   let nextSeq = (seq + seglen) >>> 0;
-  if ((seglen || flags & (TH_SYN | TH_FIN)) && fwd.unacked.length < MAX_UNACKED_SEGMENTS) {
+  if (seglen || flags & (TH_SYN | TH_FIN)) {
+    const recorded = fwd.unacked ?? (fwd.unacked = []);
     // Wireshark counts the SYN/FIN sequence number only for a segment it records, and it stops
     // recording after 10000 unacknowledged ones (a capture that misses the other direction).
-    if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
-    fwd.unacked.push(nextSeq);
+    if (recorded.length < MAX_UNACKED_SEGMENTS) {
+      if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
+      recorded.push(nextSeq);
+    }
   }
 
   if (seqGT(nextSeq, fwd.nextSeq) || fwd.nextSeq === 0) {
@@ -648,7 +680,7 @@ function analyseSequence(
 
   // Forget the segments of the other direction that this acknowledges in full.
   const list = rev.unacked;
-  if (list.length > 0) {
+  if (list !== null && list.length > 0) {
     let keep = 0;
     for (let i = 0; i < list.length; i++) {
       const end = list[i]!;
