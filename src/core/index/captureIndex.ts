@@ -1,0 +1,145 @@
+import { ByteSource } from '../capture/source';
+import { TcpOption, parseTcpOptions } from '../decode/tcpOptions';
+import { TH_SYN } from '../tcp/analysis';
+import { PacketRecord } from '../report';
+import { ScanSummary, scanPacketRecords } from '../scan';
+
+/**
+ * A capture indexed once, forward, for views that come back to it (the editor's connection
+ * list and ladders): every TCP segment's facts in columns of typed arrays (about 60 bytes a
+ * segment, no object per packet), and each stream's segment numbers. Views read the index;
+ * they never run the analysis again.
+ */
+export class CaptureIndex {
+  count = 0;
+  frame = new Uint32Array(1024);
+  stream = new Uint32Array(1024);
+  /** File offset of the record, to read options or bytes again. */
+  offset = new Float64Array(1024);
+  tsSec = new Float64Array(1024);
+  tsNsec = new Uint32Array(1024);
+  flags = new Uint16Array(1024);
+  /** 1 when the segment goes from the conversation's client to its server. */
+  toServer = new Uint8Array(1024);
+  seq = new Uint32Array(1024);
+  seqRaw = new Uint32Array(1024);
+  ack = new Uint32Array(1024);
+  ackRaw = new Uint32Array(1024);
+  len = new Uint32Array(1024);
+  win = new Float64Array(1024);
+  winScale = new Int32Array(1024);
+  analysis = new Uint16Array(1024);
+  dupAck = new Uint32Array(1024);
+  truncated = new Uint8Array(1024);
+  /** The handshake options of SYN and SYN-ACK segments ("MSS=1460 SACK_PERM WS=128"), by segment. */
+  readonly synOptions = new Map<number, string>();
+  /** Segment numbers of each stream, in capture order. */
+  private streams: Uint32Array[] = [];
+  private streamCounts: number[] = [];
+
+  constructor(readonly summary: ScanSummary) {}
+
+  /** Segment numbers (indexes into the columns) of one stream. */
+  segmentsOf(stream: number): Uint32Array {
+    const list = this.streams[stream];
+    return list ? list.subarray(0, this.streamCounts[stream]) : new Uint32Array(0);
+  }
+
+  add(p: PacketRecord, fileOffset: number, tsSec: number, tsNsec: number, toServer: boolean, analysisFlags: number): void {
+    if (this.count === this.frame.length) this.grow();
+    const i = this.count++;
+    this.frame[i] = p.frame;
+    this.stream[i] = p.stream;
+    this.offset[i] = fileOffset;
+    this.tsSec[i] = tsSec;
+    this.tsNsec[i] = tsNsec;
+    this.flags[i] = parseInt(p.flags, 16);
+    this.toServer[i] = toServer ? 1 : 0;
+    this.seq[i] = p.seq;
+    this.seqRaw[i] = p.seq_raw;
+    this.ack[i] = p.ack;
+    this.ackRaw[i] = p.ack_raw;
+    this.len[i] = p.len;
+    this.win[i] = p.win;
+    this.winScale[i] = p.win_scale ?? 0;
+    this.analysis[i] = analysisFlags;
+    this.dupAck[i] = p.dup_ack ?? 0;
+    this.truncated[i] = p.truncated ? 1 : 0;
+    let list = this.streams[p.stream];
+    let n = this.streamCounts[p.stream] ?? 0;
+    if (!list) {
+      list = new Uint32Array(8);
+      this.streams[p.stream] = list;
+    } else if (n === list.length) {
+      const bigger = new Uint32Array(list.length * 2);
+      bigger.set(list);
+      list = bigger;
+      this.streams[p.stream] = list;
+    }
+    list[n++] = i;
+    this.streamCounts[p.stream] = n;
+  }
+
+  private grow(): void {
+    const n = this.frame.length * 2;
+    const more = <T extends { length: number; set(a: T): void }>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.frame = more(this.frame, (k) => new Uint32Array(k));
+    this.stream = more(this.stream, (k) => new Uint32Array(k));
+    this.offset = more(this.offset, (k) => new Float64Array(k));
+    this.tsSec = more(this.tsSec, (k) => new Float64Array(k));
+    this.tsNsec = more(this.tsNsec, (k) => new Uint32Array(k));
+    this.flags = more(this.flags, (k) => new Uint16Array(k));
+    this.toServer = more(this.toServer, (k) => new Uint8Array(k));
+    this.seq = more(this.seq, (k) => new Uint32Array(k));
+    this.seqRaw = more(this.seqRaw, (k) => new Uint32Array(k));
+    this.ack = more(this.ack, (k) => new Uint32Array(k));
+    this.ackRaw = more(this.ackRaw, (k) => new Uint32Array(k));
+    this.len = more(this.len, (k) => new Uint32Array(k));
+    this.win = more(this.win, (k) => new Float64Array(k));
+    this.winScale = more(this.winScale, (k) => new Int32Array(k));
+    this.analysis = more(this.analysis, (k) => new Uint16Array(k));
+    this.dupAck = more(this.dupAck, (k) => new Uint32Array(k));
+    this.truncated = more(this.truncated, (k) => new Uint8Array(k));
+  }
+}
+
+/**
+ * Indexes a capture: the two passes of scanPacketRecords (so windows and relative numbers are
+ * Wireshark's), recording every segment. `open` is called once per pass.
+ */
+export function indexCapture(open: () => ByteSource): CaptureIndex {
+  let index: CaptureIndex | null = null;
+  scanPacketRecords(
+    open,
+    (packet, rec, f, seg) => {
+      const conv = index!.summary.analyzer.conversations[packet.stream]!;
+      const i = index!.count;
+      index!.add(packet, rec.fileOffset, rec.tsSec, rec.tsNsec, seg.fromA === conv.clientIsA, seg.flags);
+      if (f.flags & TH_SYN && f.tcpHeaderLen > 20) {
+        const text = handshakeOptionsText(parseTcpOptions(f.data, f.tcpOffset, f.tcpHeaderLen));
+        if (text) index!.synOptions.set(i, text);
+      }
+    },
+    // The first pass's summary holds the final conversations (the second repeats it exactly).
+    (first) => {
+      index = new CaptureIndex(first);
+    },
+  );
+  return index!;
+}
+
+/** The options that matter in a handshake, in Wireshark's words: "MSS=1460 SACK_PERM WS=128 TFO=R". */
+export function handshakeOptionsText(options: TcpOption[]): string {
+  const parts: string[] = [];
+  for (const o of options) {
+    if ('mss' in o) parts.push(`MSS=${o.mss}`);
+    else if (o.name === 'SACK_PERM') parts.push('SACK_PERM');
+    else if ('multiplier' in o) parts.push(`WS=${o.multiplier}`);
+    else if ('cookie' in o) parts.push(o.request ? 'TFO=R' : 'TFO=C');
+  }
+  return parts.join(' ');
+}

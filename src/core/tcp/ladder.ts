@@ -1,0 +1,171 @@
+import { CaptureIndex } from '../index/captureIndex';
+import { analysisFlagNames, Endpoint, TH_ACK, TH_FIN, TH_RST, TH_SYN } from './analysis';
+import { flagNames } from '../report';
+import { SideState, StateTrace, traceStates } from './states';
+
+/** The rows of a ladder diagram for one connection: what the webview draws and the CLI prints. */
+
+export type Phase = 'handshake' | 'data' | 'teardown';
+
+export interface LadderRow {
+  /** Position of the segment within its connection (0-based). */
+  n: number;
+  frame: number;
+  /** Seconds since the connection's first segment. */
+  time: number;
+  toServer: boolean;
+  flags: string[];
+  /** Sequence and acknowledgment numbers as displayed (relative or absolute, per the request). */
+  seq: number;
+  ack: number | null;
+  seqRaw: number;
+  ackRaw: number | null;
+  len: number;
+  win: number;
+  /** Wireshark-style label: "[SYN, ACK] Seq=0 Ack=1 Win=65483 Len=0 MSS=65495 SACK_PERM WS=1024". */
+  label: string;
+  /** tcp.analysis.* names on this segment (retransmission, duplicate_ack...). */
+  analysis: string[];
+  phase: Phase;
+  /** Each side's state after this segment. */
+  client: SideState;
+  server: SideState;
+}
+
+export interface Ladder {
+  stream: number;
+  client: Endpoint;
+  server: Endpoint;
+  numbers: 'relative' | 'absolute';
+  /** Each side's state before the first segment. */
+  initial: { client: SideState; server: SideState };
+  /** All segments of the connection. */
+  total: number;
+  /** The rows [first, first + rows.length). */
+  first: number;
+  rows: LadderRow[];
+}
+
+/** Which phase each segment belongs to: the frame of sections drawn around segments. */
+export function phasesOf(flags: ArrayLike<number>, lens: ArrayLike<number>, toServer: ArrayLike<number>): Phase[] {
+  const out: Phase[] = [];
+  let sawSynAck = false;
+  let handshakeDone = false;
+  let finFrom: number | null = null; // 1: client, 0: server
+  let closing = false;
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
+    const len = lens[i]!;
+    if (f & TH_SYN) {
+      if (f & TH_ACK) sawSynAck = true;
+      out.push('handshake');
+      continue;
+    }
+    if (!handshakeDone && sawSynAck && f & TH_ACK && !(f & (TH_FIN | TH_RST)) && len === 0 && toServer[i]) {
+      // The third segment: the client's ACK of the SYN-ACK.
+      handshakeDone = true;
+      out.push('handshake');
+      continue;
+    }
+    handshakeDone = true;
+    if (f & (TH_FIN | TH_RST)) {
+      closing = true;
+      if (finFrom === null && f & TH_FIN) finFrom = toServer[i]!;
+      out.push('teardown');
+      continue;
+    }
+    // After a half-close, the other direction may still send data: that is still data.
+    if (closing && len > 0 && finFrom !== null && toServer[i] !== finFrom) {
+      out.push('data');
+      continue;
+    }
+    out.push(closing ? 'teardown' : 'data');
+  }
+  return out;
+}
+
+export interface LadderRequest {
+  stream: number;
+  first?: number;
+  count?: number;
+  numbers?: 'relative' | 'absolute';
+}
+
+/** Cached per stream by the caller: the trace needs every segment once. */
+export interface StreamFacts {
+  segments: Uint32Array;
+  trace: StateTrace;
+  phases: Phase[];
+}
+
+export function streamFacts(index: CaptureIndex, stream: number): StreamFacts {
+  const segments = index.segmentsOf(stream);
+  const facts = Array.from(segments, (i) => ({
+    frame: index.frame[i]!,
+    fromClient: index.toServer[i] === 1,
+    flags: index.flags[i]!,
+    seq: index.seqRaw[i]!,
+    ack: index.ackRaw[i]!,
+    len: index.len[i]!,
+  }));
+  const trace = traceStates(facts);
+  const phases = phasesOf(
+    facts.map((f) => f.flags),
+    facts.map((f) => f.len),
+    facts.map((f) => (f.fromClient ? 1 : 0)),
+  );
+  return { segments, trace, phases };
+}
+
+export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = streamFacts(index, req.stream)): Ladder {
+  const conv = index.summary.analyzer.conversations[req.stream];
+  if (!conv) throw new RangeError(`no TCP stream ${req.stream} in this capture`);
+  const numbers = req.numbers ?? 'relative';
+  const { segments, trace, phases } = facts;
+  const first = Math.max(0, Math.min(req.first ?? 0, segments.length));
+  const end = Math.min(segments.length, first + (req.count ?? segments.length));
+  const t0 = segments.length ? index.tsSec[segments[0]!]! + index.tsNsec[segments[0]!]! / 1e9 : 0;
+  const rows: LadderRow[] = [];
+  for (let n = first; n < end; n++) {
+    const i = segments[n]!;
+    const f = index.flags[i]!;
+    const hasAck = (f & TH_ACK) !== 0;
+    const seq = numbers === 'relative' ? index.seq[i]! : index.seqRaw[i]!;
+    const ack = hasAck ? (numbers === 'relative' ? index.ack[i]! : index.ackRaw[i]!) : null;
+    const names = flagNames(f);
+    let label = `[${names.join(', ')}] Seq=${seq}`;
+    if (ack !== null) label += ` Ack=${ack}`;
+    label += ` Win=${index.win[i]} Len=${index.len[i]}`;
+    const opts = index.synOptions.get(i);
+    if (opts) label += ` ${opts}`;
+    const step = trace.steps[n]!;
+    rows.push({
+      n,
+      frame: index.frame[i]!,
+      time: index.tsSec[i]! + index.tsNsec[i]! / 1e9 - t0,
+      toServer: index.toServer[i] === 1,
+      flags: names,
+      seq,
+      ack,
+      seqRaw: index.seqRaw[i]!,
+      ackRaw: hasAck ? index.ackRaw[i]! : null,
+      len: index.len[i]!,
+      win: index.win[i]!,
+      label,
+      analysis: analysisFlagNames(index.analysis[i]!, index.dupAck[i]!),
+      phase: phases[n]!,
+      client: step.client,
+      server: step.server,
+    });
+  }
+  return {
+    stream: req.stream,
+    client: conv.clientIsA ? conv.a : conv.b,
+    server: conv.clientIsA ? conv.b : conv.a,
+    numbers,
+    initial: trace.initial,
+    total: segments.length,
+    first,
+    rows,
+  };
+}
