@@ -61,6 +61,8 @@ fs.rmSync(path.join(root, 'out'), { recursive: true, force: true });
 const built =
   step('type-check src/core (no vscode, node or DOM)', process.execPath, [tsc, '-p', 'src/core']) &&
   step('type-check src/cli', process.execPath, [tsc, '-p', 'src/cli']) &&
+  step('type-check src/extension', process.execPath, [tsc, '-p', 'src/extension']) &&
+  step('type-check src/webview (DOM only)', process.execPath, [tsc, '-p', 'src/webview']) &&
   step('compile tests', process.execPath, [tsc, '-p', 'test']) &&
   step('bundle', process.execPath, ['esbuild.js']);
 

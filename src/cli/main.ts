@@ -9,7 +9,7 @@ import {
 } from '../core/report';
 import { PacketRecordVisitor, ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
 import { TcpConversation } from '../core/tcp/analysis';
-import { FileSource } from './fileSource';
+import { FileSource } from '../node/fileSource';
 
 const USAGE = `Usage: tcp-explainer <command> FILE [options]
 

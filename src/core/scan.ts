@@ -152,11 +152,16 @@ export function scanPacketRecords(
   open: () => ByteSource,
   visit: PacketRecordVisitor,
   onFirstPass?: (first: ScanSummary) => void,
+  onProgress?: (fraction: number) => boolean | void,
 ): ScanSummary {
-  const first = scanCapture(open());
+  const progress = (pass: number) =>
+    onProgress ? (read: number, total: number) => onProgress((pass + (total ? read / total : 1)) / 2) : undefined;
+  const first = scanCapture(open(), onProgress ? { onProgress: progress(0) } : {});
   onFirstPass?.(first);
+  if (first.cancelled) return first;
   const finalConversations = first.analyzer.conversations;
   return scanCapture(open(), {
+    ...(onProgress ? { onProgress: progress(1) } : {}),
     onSegment(rec, f, seg) {
       const conv = finalConversations[seg.conversation.stream] ?? seg.conversation;
       const flow = seg.inFlow1 ? conv.flow1 : conv.flow2;

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileSource } from '../../src/cli/fileSource';
+import { FileSource } from '../../src/node/fileSource';
 import { openCapture } from '../../src/core/capture/open';
 import { ByteSource, MemorySource } from '../../src/core/capture/source';
 import { PacketRecord, conversationRecord } from '../../src/core/report';

@@ -37,6 +37,9 @@ export class CaptureIndex {
   private streams: Uint32Array[] = [];
   private streamCounts: number[] = [];
 
+  /** True when the caller stopped indexing before the end. */
+  cancelled = false;
+
   constructor(readonly summary: ScanSummary) {}
 
   /** Segment numbers (indexes into the columns) of one stream. */
@@ -111,9 +114,9 @@ export class CaptureIndex {
  * Indexes a capture: the two passes of scanPacketRecords (so windows and relative numbers are
  * Wireshark's), recording every segment. `open` is called once per pass.
  */
-export function indexCapture(open: () => ByteSource): CaptureIndex {
+export function indexCapture(open: () => ByteSource, onProgress?: (fraction: number) => boolean | void): CaptureIndex {
   let index: CaptureIndex | null = null;
-  scanPacketRecords(
+  const summary = scanPacketRecords(
     open,
     (packet, rec, f, seg) => {
       const conv = index!.summary.analyzer.conversations[packet.stream]!;
@@ -128,7 +131,9 @@ export function indexCapture(open: () => ByteSource): CaptureIndex {
     (first) => {
       index = new CaptureIndex(first);
     },
+    onProgress,
   );
+  if (summary.cancelled) index!.cancelled = true;
   return index!;
 }
 

@@ -1,0 +1,228 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as vscode from 'vscode';
+import type { Lang } from '../core/explain/glossary';
+import type { Ladder } from '../core/tcp/ladder';
+import type { CaptureOverview, ConnectionRow, FromWebview, ToWebview } from '../shared/protocol';
+import type { WorkerReply, WorkerRequest } from './indexWorker';
+import { webviewStrings } from './strings';
+
+export const VIEW_TYPE = 'tcpExplainer.capture';
+
+/** Files at least this large get a cancellable progress notification while they are indexed. */
+const PROGRESS_NOTIFICATION_BYTES = 32 << 20;
+
+export function userLanguage(): Lang {
+  const setting = vscode.workspace.getConfiguration('tcpExplainer').get<string>('language', 'auto');
+  if (setting === 'en' || setting === 'zh-cn') return setting;
+  return vscode.env.language.toLowerCase().startsWith('zh') ? 'zh-cn' : 'en';
+}
+
+export function numbersSetting(): 'relative' | 'absolute' {
+  return vscode.workspace.getConfiguration('tcpExplainer').get<string>('sequenceNumbers', 'relative') === 'absolute'
+    ? 'absolute'
+    : 'relative';
+}
+
+/** An open capture: its index lives in a worker thread, which answers ladder requests. */
+export class CaptureDocument implements vscode.CustomDocument {
+  readonly indexed: Promise<{ overview: CaptureOverview; connections: ConnectionRow[] }>;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, (r: Extract<WorkerReply, { type: 'ladder' }>) => void>();
+  private nextId = 1;
+  private readonly progressListeners = new Set<(fraction: number) => void>();
+
+  constructor(
+    readonly uri: vscode.Uri,
+    extensionUri: vscode.Uri,
+    bytes: Uint8Array | null,
+  ) {
+    this.worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'indexWorker.js').fsPath);
+    this.indexed = new Promise((resolve, reject) => {
+      this.worker.on('message', (m: WorkerReply) => {
+        switch (m.type) {
+          case 'progress':
+            for (const l of this.progressListeners) l(m.fraction);
+            break;
+          case 'indexed':
+            resolve({ overview: m.overview, connections: m.connections });
+            break;
+          case 'failed':
+            reject(new Error(m.message));
+            break;
+          case 'ladder':
+            this.pending.get(m.id)?.(m);
+            this.pending.delete(m.id);
+            break;
+        }
+      });
+      this.worker.on('error', reject);
+      this.worker.on('exit', (code) => reject(new Error(code === 1 ? 'indexing was cancelled' : `indexing stopped (exit ${code})`)));
+    });
+    // Unhandled rejections are reported where the promise is awaited.
+    this.indexed.catch(() => undefined);
+    const request: WorkerRequest = bytes
+      ? { type: 'index', bytes, name: path.basename(uri.path), lang: userLanguage() }
+      : { type: 'index', file: uri.fsPath, name: path.basename(uri.path), lang: userLanguage() };
+    this.worker.postMessage(request);
+  }
+
+  onProgress(listener: (fraction: number) => void): vscode.Disposable {
+    this.progressListeners.add(listener);
+    return new vscode.Disposable(() => this.progressListeners.delete(listener));
+  }
+
+  async ladder(stream: number, first: number, count: number): Promise<Ladder> {
+    await this.indexed;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (m) => (m.ladder ? resolve(m.ladder) : reject(new Error(m.error ?? 'no ladder'))));
+      const req: WorkerRequest = { type: 'ladder', id, stream, first, count, numbers: numbersSetting() };
+      this.worker.postMessage(req);
+    });
+  }
+
+  cancel(): void {
+    void this.worker.terminate();
+  }
+
+  dispose(): void {
+    void this.worker.terminate();
+  }
+}
+
+interface OpenEditor {
+  document: CaptureDocument;
+  panel: vscode.WebviewPanel;
+  selected: number | null;
+}
+
+/** The capture editor: read-only, one webview per open capture. */
+export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvider<CaptureDocument> {
+  private readonly editors = new Set<OpenEditor>();
+  private active: OpenEditor | null = null;
+
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  async openCustomDocument(uri: vscode.Uri): Promise<CaptureDocument> {
+    // Local files are read by the worker page by page; other schemes arrive as bytes.
+    const bytes = uri.scheme === 'file' ? null : await vscode.workspace.fs.readFile(uri);
+    const doc = new CaptureDocument(uri, this.context.extensionUri, bytes);
+    const size = bytes ? bytes.length : (await vscode.workspace.fs.stat(uri)).size;
+    if (size >= PROGRESS_NOTIFICATION_BYTES) {
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Reading ${path.basename(uri.path)}`, cancellable: true },
+        (progress, token) => {
+          let reported = 0;
+          const sub = doc.onProgress((f) => {
+            progress.report({ increment: (f - reported) * 100 });
+            reported = f;
+          });
+          token.onCancellationRequested(() => doc.cancel());
+          return doc.indexed.then(
+            () => sub.dispose(),
+            () => sub.dispose(),
+          );
+        },
+      );
+    }
+    return doc;
+  }
+
+  resolveCustomEditor(document: CaptureDocument, panel: vscode.WebviewPanel): void {
+    const editor: OpenEditor = { document, panel, selected: null };
+    this.editors.add(editor);
+    this.active = editor;
+    const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
+    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    panel.webview.html = this.html(panel.webview);
+    const post = (m: ToWebview): void => {
+      void panel.webview.postMessage(m);
+    };
+    const progressSub = document.onProgress((fraction) => post({ type: 'progress', fraction }));
+    panel.onDidChangeViewState(() => {
+      if (panel.active) this.active = editor;
+    });
+    const configSub = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('tcpExplainer.sequenceNumbers')) post({ type: 'numbers', numbers: numbersSetting() });
+    });
+    panel.onDidDispose(() => {
+      this.editors.delete(editor);
+      if (this.active === editor) this.active = null;
+      progressSub.dispose();
+      configSub.dispose();
+    });
+    panel.webview.onDidReceiveMessage(async (m: FromWebview) => {
+      switch (m.type) {
+        case 'ready':
+          try {
+            const { overview, connections } = await document.indexed;
+            const lang = userLanguage();
+            post({ type: 'init', overview, connections, strings: webviewStrings(lang), lang, numbers: numbersSetting() });
+            if (editor.selected !== null) post({ type: 'select', stream: editor.selected });
+          } catch (e) {
+            post({ type: 'error', message: (e as Error).message });
+          }
+          break;
+        case 'ladder':
+          try {
+            post({ type: 'ladder', ladder: await document.ladder(m.stream, m.first, m.count) });
+          } catch (e) {
+            post({ type: 'error', message: (e as Error).message });
+          }
+          break;
+        case 'selected':
+          editor.selected = m.stream;
+          break;
+      }
+    });
+  }
+
+  /** The editor showing `uri`, or the active capture editor. */
+  editorFor(uri?: vscode.Uri): OpenEditor | null {
+    if (!uri) return this.active;
+    for (const e of this.editors) if (e.document.uri.toString() === uri.toString()) return e;
+    return null;
+  }
+
+  /** Shows a connection's ladder in an open editor. */
+  select(editor: OpenEditor, stream: number): void {
+    editor.selected = stream;
+    editor.panel.reveal();
+    void editor.panel.webview.postMessage({ type: 'select', stream } satisfies ToWebview);
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = makeNonce();
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'capture.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `img-src ${webview.cspSource} data:`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="${userLanguage() === 'zh-cn' ? 'zh-CN' : 'en'}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>TCP Explainer</title>
+</head>
+<body>
+<div id="app" aria-live="polite"></div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+}
+
+function makeNonce(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = '';
+  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+}

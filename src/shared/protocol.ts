@@ -1,0 +1,70 @@
+/**
+ * Messages between the extension host and the capture editor's webview. The webview speaks
+ * first (`ready`), the host answers (`init`); rows of a ladder are paged on demand.
+ * Types only: both sides import this file and nothing else from each other.
+ */
+import type { Ladder } from '../core/tcp/ladder';
+
+export interface ConnectionRow {
+  stream: number;
+  client: string;
+  server: string;
+  /** "handshake", "no handshake captured", "refused (RST)"... */
+  opened: string;
+  /** "FIN from server, closed", "reset by client", "still open at the end"... */
+  ended: string;
+  packets: number;
+  bytesToServer: number;
+  bytesToClient: number;
+  duration: number;
+  irtt: number | null;
+  retransmissions: number;
+  resets: number;
+  zeroWindows: number;
+  /** Higher is more interesting to explain first (a full handshake and teardown). */
+  interest: number;
+}
+
+export interface CaptureOverview {
+  fileName: string;
+  format: string;
+  linkTypes: string[];
+  packets: number;
+  tcpPackets: number;
+  /** Seconds from the first to the last frame. */
+  span: number;
+  /** Lines about what was skipped or damaged ("skipped 3 packets: not TCP (IP protocol 17)"). */
+  notes: string[];
+}
+
+/** Words the webview shows, in the user's language (the host picks it). */
+export type Strings = Record<string, string>;
+
+export type ToWebview =
+  /** Everything the editor needs to draw its first screen. */
+  | {
+      type: 'init';
+      overview: CaptureOverview;
+      connections: ConnectionRow[];
+      strings: Strings;
+      lang: 'en' | 'zh-cn';
+      numbers: 'relative' | 'absolute';
+    }
+  /** Indexing progress for big files (0..1). */
+  | { type: 'progress'; fraction: number }
+  /** The capture could not be read. */
+  | { type: 'error'; message: string }
+  /** A page of a ladder, answering `ladder`. */
+  | { type: 'ladder'; ladder: Ladder }
+  /** Show this connection (from the command or the quick pick). */
+  | { type: 'select'; stream: number }
+  /** The sequence-number setting changed. */
+  | { type: 'numbers'; numbers: 'relative' | 'absolute' };
+
+export type FromWebview =
+  /** The webview is loaded and listening. */
+  | { type: 'ready' }
+  /** Rows [first, first + count) of a connection's ladder. */
+  | { type: 'ladder'; stream: number; first: number; count: number }
+  /** The user picked a connection (so the host knows what "Explain" refers to). */
+  | { type: 'selected'; stream: number };

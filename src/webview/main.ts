@@ -1,0 +1,423 @@
+import { Lang, NumberFacts, Term, explainAck, explainSeq } from '../core/explain/glossary';
+import type { Ladder, LadderRow } from '../core/tcp/ladder';
+import type { CaptureOverview, ConnectionRow, FromWebview, Strings, ToWebview } from '../shared/protocol';
+
+/*
+ * The capture editor's page: overview, connection table, ladder diagram. DOM only; every
+ * string that came from a capture is set as text, never as HTML.
+ */
+
+interface VsCodeApi {
+  postMessage(m: FromWebview): void;
+  getState(): SavedState | undefined;
+  setState(s: SavedState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+interface SavedState {
+  selected: number | null;
+  filter: string;
+  sortKey: SortKey;
+  sortDir: 1 | -1;
+  ladderScroll: number;
+}
+
+type SortKey = 'stream' | 'client' | 'packets' | 'bytesToServer' | 'bytesToClient' | 'duration' | 'irtt';
+
+const ROW_HEIGHT = 60;
+const PAGE = 200;
+
+const vscode = acquireVsCodeApi();
+const saved: SavedState = vscode.getState() ?? { selected: null, filter: '', sortKey: 'stream', sortDir: 1, ladderScroll: 0 };
+
+let strings: Strings = {};
+let lang: Lang = 'en';
+let connections: ConnectionRow[] = [];
+let overview: CaptureOverview | null = null;
+let numbers: 'relative' | 'absolute' = 'relative';
+/** Ladder rows received, per stream: segment number -> row. */
+const ladders = new Map<number, { meta: Ladder; rows: Map<number, LadderRow>; requested: Set<number> }>();
+
+const app = document.getElementById('app')!;
+const t = (key: string): string => strings[key] ?? key;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function save(): void {
+  vscode.setState(saved);
+}
+
+// ---------------------------------------------------------------- layout
+
+const header = el('header', { class: 'overview' });
+const tableSection = el('section', { class: 'connections', 'aria-label': 'connections' });
+const filterInput = el('input', { type: 'search', class: 'filter' });
+const table = el('table', { class: 'conn-table', role: 'grid' });
+const ladderSection = el('section', { class: 'ladder', 'aria-label': 'ladder' });
+const ladderTitle = el('div', { class: 'ladder-title' });
+const lanes = el('div', { class: 'lanes' });
+const scroller = el('div', { class: 'ladder-scroll', tabindex: '0' });
+const canvas = el('div', { class: 'ladder-canvas' });
+const details = el('aside', { class: 'details', 'aria-live': 'polite' });
+const tooltip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
+scroller.append(canvas);
+ladderSection.append(ladderTitle, lanes, scroller, details);
+tableSection.append(filterInput, el('div', { class: 'table-wrap' }));
+tableSection.lastElementChild!.append(table);
+app.append(header, tableSection, ladderSection, tooltip);
+app.textContent = '';
+app.append(el('p', { class: 'loading' }, 'Reading the capture…'));
+
+// ---------------------------------------------------------------- messages
+
+window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
+  const m = e.data;
+  switch (m.type) {
+    case 'init':
+      strings = m.strings;
+      lang = m.lang;
+      overview = m.overview;
+      connections = m.connections;
+      numbers = m.numbers;
+      app.textContent = '';
+      app.append(header, tableSection, ladderSection, tooltip);
+      renderOverview();
+      renderTable();
+      if (saved.selected !== null && connections.some((c) => c.stream === saved.selected)) selectStream(saved.selected, false);
+      else renderLadder();
+      break;
+    case 'progress': {
+      const p = app.querySelector('.loading');
+      if (p) p.textContent = `${t('loading')} ${Math.round(m.fraction * 100)}%`;
+      break;
+    }
+    case 'error':
+      app.append(el('p', { class: 'error', role: 'alert' }, m.message));
+      break;
+    case 'ladder': {
+      const entry = ladders.get(m.ladder.stream) ?? { meta: m.ladder, rows: new Map(), requested: new Set() };
+      entry.meta = m.ladder;
+      for (const r of m.ladder.rows) entry.rows.set(r.n, r);
+      ladders.set(m.ladder.stream, entry);
+      if (m.ladder.stream === saved.selected) renderLadder();
+      break;
+    }
+    case 'select':
+      selectStream(m.stream, true);
+      break;
+    case 'numbers':
+      numbers = m.numbers;
+      ladders.clear();
+      renderLadder();
+      break;
+  }
+});
+
+vscode.postMessage({ type: 'ready' });
+
+// ---------------------------------------------------------------- overview and table
+
+function renderOverview(): void {
+  if (!overview) return;
+  header.textContent = '';
+  const o = overview;
+  header.append(
+    el('h1', {}, o.fileName),
+    el(
+      'p',
+      { class: 'facts' },
+      `${o.format} · ${o.linkTypes.join(', ') || '—'} · ${o.packets} packets (${o.tcpPackets} TCP) · ${o.span.toFixed(6)} s · ${connections.length} ${t('connections')}`,
+    ),
+  );
+  for (const n of o.notes) header.append(el('p', { class: 'note' }, n));
+}
+
+const COLUMNS: Array<{ key: SortKey | null; label: string; cell: (c: ConnectionRow) => string; num?: boolean }> = [
+  { key: 'stream', label: 'stream', cell: (c) => String(c.stream), num: true },
+  { key: 'client', label: 'clientServer', cell: (c) => `${c.client} → ${c.server}` },
+  { key: null, label: 'opened', cell: (c) => c.opened },
+  { key: null, label: 'ended', cell: (c) => c.ended },
+  { key: 'packets', label: 'packets', cell: (c) => String(c.packets), num: true },
+  { key: 'bytesToServer', label: 'bytesToServer', cell: (c) => String(c.bytesToServer), num: true },
+  { key: 'bytesToClient', label: 'bytesToClient', cell: (c) => String(c.bytesToClient), num: true },
+  { key: 'duration', label: 'duration', cell: (c) => c.duration.toFixed(6), num: true },
+  { key: 'irtt', label: 'irtt', cell: (c) => (c.irtt === null ? '—' : c.irtt.toFixed(6)), num: true },
+  { key: null, label: 'flags', cell: badges },
+];
+
+function badges(c: ConnectionRow): string {
+  const b: string[] = [];
+  if (c.retransmissions) b.push(`${c.retransmissions} ${t('retransmissions')}`);
+  if (c.resets) b.push(`${c.resets} ${t('resets')}`);
+  if (c.zeroWindows) b.push(`${c.zeroWindows} ${t('zeroWindows')}`);
+  return b.join(' · ');
+}
+
+function visibleConnections(): ConnectionRow[] {
+  const f = saved.filter.trim().toLowerCase();
+  const list = f ? connections.filter((c) => `${c.client} ${c.server} ${c.stream}`.toLowerCase().includes(f)) : connections.slice();
+  const k = saved.sortKey;
+  list.sort((a, b) => {
+    const x = k === 'client' ? `${a.client}` : (a[k] ?? -1);
+    const y = k === 'client' ? `${b.client}` : (b[k] ?? -1);
+    return (x < y ? -1 : x > y ? 1 : a.stream - b.stream) * saved.sortDir;
+  });
+  return list;
+}
+
+/** The table shows at most this many rows; the filter narrows the rest. */
+const TABLE_LIMIT = 2000;
+
+function renderTable(): void {
+  filterInput.placeholder = t('filter');
+  filterInput.setAttribute('aria-label', t('filter'));
+  filterInput.value = saved.filter;
+  table.textContent = '';
+  const thead = el('thead');
+  const hr = el('tr');
+  for (const col of COLUMNS) {
+    const th = el('th', { scope: 'col' });
+    if (col.key) {
+      const b = el('button', { type: 'button', class: 'sort' }, t(col.label) + (saved.sortKey === col.key ? (saved.sortDir > 0 ? ' ▲' : ' ▼') : ''));
+      b.addEventListener('click', () => {
+        saved.sortDir = saved.sortKey === col.key ? ((-saved.sortDir) as 1 | -1) : 1;
+        saved.sortKey = col.key!;
+        save();
+        renderTable();
+      });
+      th.append(b);
+    } else th.textContent = t(col.label);
+    hr.append(th);
+  }
+  thead.append(hr);
+  const tbody = el('tbody');
+  const rows = visibleConnections();
+  if (connections.length === 0) {
+    const tr = el('tr');
+    tr.append(el('td', { colspan: String(COLUMNS.length) }, t('noConnections')));
+    tbody.append(tr);
+  }
+  for (const c of rows.slice(0, TABLE_LIMIT)) {
+    const tr = el('tr', { tabindex: '0', 'data-stream': String(c.stream), 'aria-selected': String(c.stream === saved.selected) });
+    for (const col of COLUMNS) tr.append(el('td', col.num ? { class: 'num' } : {}, col.cell(c)));
+    tr.addEventListener('click', () => selectStream(c.stream, false));
+    tr.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        selectStream(c.stream, false);
+      } else if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        (tr.nextElementSibling as HTMLElement | null)?.focus();
+      } else if (e.key === 'ArrowUp') {
+        e.preventDefault();
+        (tr.previousElementSibling as HTMLElement | null)?.focus();
+      }
+    });
+    tbody.append(tr);
+  }
+  if (rows.length > TABLE_LIMIT) {
+    const tr = el('tr');
+    tr.append(el('td', { colspan: String(COLUMNS.length), class: 'note' }, `… ${rows.length - TABLE_LIMIT} more: filter to narrow`));
+    tbody.append(tr);
+  }
+  table.append(thead, tbody);
+}
+
+filterInput.addEventListener('input', () => {
+  saved.filter = filterInput.value;
+  save();
+  renderTable();
+});
+
+function selectStream(stream: number, scrollIntoView: boolean): void {
+  if (saved.selected !== stream) saved.ladderScroll = 0;
+  saved.selected = stream;
+  save();
+  vscode.postMessage({ type: 'selected', stream });
+  for (const tr of table.querySelectorAll('tbody tr')) tr.setAttribute('aria-selected', String(tr.getAttribute('data-stream') === String(stream)));
+  if (scrollIntoView) table.querySelector(`tr[data-stream="${stream}"]`)?.scrollIntoView({ block: 'nearest' });
+  details.textContent = '';
+  renderLadder();
+  scroller.scrollTop = saved.ladderScroll;
+}
+
+// ---------------------------------------------------------------- ladder
+
+function ensurePages(stream: number, from: number, to: number): void {
+  const entry = ladders.get(stream);
+  for (let p = Math.floor(from / PAGE); p <= Math.floor(Math.max(from, to - 1) / PAGE); p++) {
+    if (entry?.requested.has(p)) continue;
+    if (entry) entry.requested.add(p);
+    else ladders.set(stream, { meta: null as unknown as Ladder, rows: new Map(), requested: new Set([p]) });
+    vscode.postMessage({ type: 'ladder', stream, first: p * PAGE, count: PAGE });
+  }
+}
+
+function renderLadder(): void {
+  const stream = saved.selected;
+  canvas.textContent = '';
+  lanes.textContent = '';
+  if (stream === null) {
+    ladderTitle.textContent = t('pick');
+    canvas.style.height = '0px';
+    return;
+  }
+  const entry = ladders.get(stream);
+  if (!entry?.meta) {
+    ladderTitle.textContent = t('loading');
+    ensurePages(stream, 0, PAGE);
+    return;
+  }
+  const meta = entry.meta;
+  ladderTitle.textContent = `${t('stream')} ${stream}: ${meta.client.address}:${meta.client.port} → ${meta.server.address}:${meta.server.port} · ${meta.total} ${t('segments')} · ${t(numbers)}`;
+  lanes.append(laneHead(t('client'), `${meta.client.address}:${meta.client.port}`, meta.initial.client), laneHead(t('server'), `${meta.server.address}:${meta.server.port}`, meta.initial.server));
+  canvas.style.height = `${meta.total * ROW_HEIGHT}px`;
+  const top = scroller.scrollTop;
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 5);
+  const last = Math.min(meta.total, Math.ceil((top + scroller.clientHeight) / ROW_HEIGHT) + 5);
+  ensurePages(stream, first, last);
+  let prevPhase: string | null = first > 0 ? (entry.rows.get(first - 1)?.phase ?? null) : null;
+  for (let n = first; n < last; n++) {
+    const r = entry.rows.get(n);
+    if (!r) continue;
+    canvas.append(ladderRow(r, prevPhase !== r.phase));
+    prevPhase = r.phase;
+  }
+}
+
+function laneHead(role: string, endpoint: string, state: { state: string; inferred: boolean }): HTMLElement {
+  const d = el('div', { class: 'lane-head' });
+  d.append(el('strong', {}, role), el('span', { class: 'endpoint' }, endpoint), stateBadge(state));
+  return d;
+}
+
+function stateBadge(s: { state: string; inferred: boolean }): HTMLElement {
+  const b = el('span', { class: `state${s.inferred ? ' inferred' : ''}`, 'data-state': s.state }, s.inferred ? `${s.state}?` : s.state);
+  if (s.inferred) b.setAttribute('data-hover', t('inferred'));
+  return b;
+}
+
+let scrollTimer = 0;
+scroller.addEventListener('scroll', () => {
+  saved.ladderScroll = scroller.scrollTop;
+  if (!scrollTimer) {
+    scrollTimer = requestAnimationFrame(() => {
+      scrollTimer = 0;
+      renderLadder();
+      save();
+    });
+  }
+});
+
+function ladderRow(r: LadderRow, phaseStarts: boolean): HTMLElement {
+  const row = el('div', { class: `seg ${r.phase} ${r.toServer ? 'to-server' : 'to-client'}`, 'data-frame': String(r.frame), tabindex: '-1' });
+  row.style.top = `${r.n * ROW_HEIGHT}px`;
+  if (phaseStarts) row.append(el('span', { class: 'phase-label' }, t(r.phase)));
+  row.append(stateBadge(r.client));
+  const arrow = el('div', { class: 'arrow' });
+  const label = el('div', { class: 'label' });
+  label.append(...labelTokens(r));
+  if (r.analysis.length) label.append(el('span', { class: 'analysis' }, ` ${r.analysis.map((a) => `[${a.replace(/_/g, ' ')}]`).join(' ')}`));
+  arrow.append(label, el('div', { class: 'line' }));
+  row.append(arrow, stateBadge(r.server));
+  row.addEventListener('click', () => showDetails(r));
+  return row;
+}
+
+function labelTokens(r: LadderRow): Node[] {
+  const out: Node[] = [document.createTextNode('[')];
+  r.flags.forEach((f, i) => {
+    if (i) out.push(document.createTextNode(', '));
+    out.push(el('span', { class: 'flag', 'data-term': f }, f));
+  });
+  out.push(document.createTextNode('] '));
+  out.push(el('span', { class: 'num', 'data-num': 'seq' }, `Seq=${r.seq}`));
+  if (r.ack !== null) out.push(document.createTextNode(' '), el('span', { class: 'num', 'data-num': 'ack' }, `Ack=${r.ack}`));
+  out.push(document.createTextNode(' '), el('span', { class: 'num', 'data-term': 'Win' }, `Win=${r.win}`));
+  out.push(document.createTextNode(' '), el('span', { class: 'num', 'data-term': 'Len' }, `Len=${r.len}`));
+  const rest = r.label.split(` Len=${r.len}`)[1];
+  if (rest) out.push(el('span', { class: 'opts' }, rest));
+  return out;
+}
+
+function showDetails(r: LadderRow): void {
+  details.textContent = '';
+  const dl = el('dl');
+  const add = (k: string, v: string): void => {
+    dl.append(el('dt', {}, k), el('dd', {}, v));
+  };
+  add(t('frame'), String(r.frame));
+  add(t('time'), `${r.time.toFixed(6)} s`);
+  add('', r.toServer ? `${t('client')} → ${t('server')}` : `${t('server')} → ${t('client')}`);
+  add('Flags', r.flags.join(', '));
+  add('Seq', `${r.seq} (raw ${r.seqRaw})`);
+  if (r.ack !== null) add('Ack', `${r.ack} (raw ${r.ackRaw})`);
+  add('Len', String(r.len));
+  add('Win', String(r.win));
+  if (r.analysis.length) add('Analysis', r.analysis.join(', '));
+  add(t('stateAfter'), `${t('client')} ${r.client.state} · ${t('server')} ${r.server.state}`);
+  details.append(el('h2', {}, `${t('segment')} ${r.n + 1}`), dl);
+}
+
+// ---------------------------------------------------------------- hovers
+
+function numberFacts(r: LadderRow): NumberFacts {
+  const entry = ladders.get(saved.selected ?? -1);
+  const synFrom = (toServer: boolean): boolean =>
+    [...(entry?.rows.values() ?? [])].some((x) => x.toServer === toServer && x.flags.includes('SYN'));
+  const relative = numbers === 'relative';
+  return {
+    flags: r.flags,
+    seq: r.seq,
+    seqRaw: r.seqRaw,
+    ack: r.ack,
+    ackRaw: r.ackRaw,
+    len: r.len,
+    relative,
+    ownIsn: relative && synFrom(r.toServer) ? (r.seqRaw - r.seq) >>> 0 : null,
+    peerIsn: relative && r.ack !== null && r.ackRaw !== null && synFrom(!r.toServer) ? (r.ackRaw - r.ack) >>> 0 : null,
+  };
+}
+
+function hoverText(target: HTMLElement): string | null {
+  const explicit = target.getAttribute('data-hover');
+  if (explicit) return explicit;
+  const term = target.getAttribute('data-term');
+  if (term) return t(`term.${term as Term}`);
+  const num = target.getAttribute('data-num');
+  if (num) {
+    const frame = Number(target.closest('.seg')?.getAttribute('data-frame'));
+    const row = [...(ladders.get(saved.selected ?? -1)?.rows.values() ?? [])].find((x) => x.frame === frame);
+    if (!row) return null;
+    return num === 'seq' ? explainSeq(numberFacts(row), lang) : explainAck(numberFacts(row), lang);
+  }
+  return null;
+}
+
+function showTooltip(target: HTMLElement): void {
+  const text = hoverText(target);
+  if (!text) return;
+  tooltip.textContent = text;
+  tooltip.hidden = false;
+  const r = target.getBoundingClientRect();
+  tooltip.style.left = `${Math.min(r.left, window.innerWidth - 360)}px`;
+  tooltip.style.top = `${r.bottom + 6}px`;
+}
+
+document.addEventListener('mouseover', (e) => {
+  const target = (e.target as HTMLElement).closest<HTMLElement>('[data-term],[data-num],[data-hover]');
+  if (target) showTooltip(target);
+  else tooltip.hidden = true;
+});
+document.addEventListener('focusin', (e) => {
+  const target = (e.target as HTMLElement).closest<HTMLElement>('[data-term],[data-num],[data-hover]');
+  if (target) showTooltip(target);
+});
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') tooltip.hidden = true;
+});
