@@ -25,6 +25,7 @@ function step(title, cmd, args) {
 
 async function runMocha(title, files) {
   const mocha = new Mocha({ reporter: 'spec', timeout: 20000 });
+  mocha.suite.timeout(20000);
   for (const f of files) mocha.addFile(path.resolve(f));
   console.log(`\n> ${title}`);
   await mocha.loadFilesAsync();
@@ -47,11 +48,11 @@ function finish() {
   process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);
 }
 
-function testFiles(dir) {
+function testFiles(dir, suffix = '.test.js') {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { recursive: true })
-    .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => f.endsWith(suffix))
     .map((f) => path.join(dir, f))
     .sort();
 }
@@ -64,9 +65,31 @@ const built =
   step('type-check src/extension', process.execPath, [tsc, '-p', 'src/extension']) &&
   step('type-check src/webview (DOM only)', process.execPath, [tsc, '-p', 'src/webview']) &&
   step('compile tests', process.execPath, [tsc, '-p', 'test']) &&
+  step('compile integration tests', process.execPath, [tsc, '-p', 'test/integration']) &&
   step('bundle', process.execPath, ['esbuild.js']);
 
 if (built) {
   await runMocha('unit, parity and robustness tests', testFiles('out/test/unit'));
+  // A real VS Code: code-server, offline (test/integration/install-vscode.sh; CI installs it).
+  const { codeServerBinary } = await import('./integration/codeServer.mjs');
+  if (codeServerBinary()) {
+    console.log('\n> integration tests in a real VS Code extension host (code-server)');
+    try {
+      const { runIntegration } = await import('./integration/runInCodeServer.mjs');
+      const r = await runIntegration();
+      totals.passed += r.passes;
+      totals.failed += r.failures;
+      totals.skipped += r.pending;
+    } catch (e) {
+      console.error(`integration run failed: ${e.message}`);
+      totals.failed++;
+    }
+    await runMocha('end-to-end UI tests (code-server + Chromium)', testFiles('test/e2e', '.e2e.mjs'));
+  } else if (process.env.CI) {
+    console.error('code-server is not installed: CI must run the integration and e2e tests (.ci/run installs it)');
+    totals.failed++;
+  } else {
+    console.log('\nintegration and e2e tests not run: no code-server here (bash test/integration/install-vscode.sh installs it)');
+  }
 }
 finish();

@@ -91,10 +91,12 @@ export class CaptureDocument implements vscode.CustomDocument {
   }
 }
 
-interface OpenEditor {
+export interface OpenEditor {
   document: CaptureDocument;
   panel: vscode.WebviewPanel;
   selected: number | null;
+  /** Every message posted to the webview, for tests (the webview itself is out of reach). */
+  posted: ToWebview[];
 }
 
 /** The capture editor: read-only, one webview per open capture. */
@@ -130,7 +132,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
   }
 
   resolveCustomEditor(document: CaptureDocument, panel: vscode.WebviewPanel): void {
-    const editor: OpenEditor = { document, panel, selected: null };
+    const editor: OpenEditor = { document, panel, selected: null, posted: [] };
     this.editors.add(editor);
     this.active = editor;
     const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
@@ -138,6 +140,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     panel.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
     panel.webview.html = this.html(panel.webview);
     const post = (m: ToWebview): void => {
+      editor.posted.push(m);
       void panel.webview.postMessage(m);
     };
     const progressSub = document.onProgress((fraction) => post({ type: 'progress', fraction }));
@@ -190,7 +193,9 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
   select(editor: OpenEditor, stream: number): void {
     editor.selected = stream;
     editor.panel.reveal();
-    void editor.panel.webview.postMessage({ type: 'select', stream } satisfies ToWebview);
+    const m: ToWebview = { type: 'select', stream };
+    editor.posted.push(m);
+    void editor.panel.webview.postMessage(m);
   }
 
   private html(webview: vscode.Webview): string {

@@ -1,8 +1,14 @@
 import * as vscode from 'vscode';
-import { CaptureEditorProvider, VIEW_TYPE } from './captureEditor';
+import { CaptureEditorProvider, OpenEditor, VIEW_TYPE } from './captureEditor';
+
+/** What the extension exports: enough for tests and other extensions to see what is shown. */
+export interface TcpExplainerApi {
+  /** The open capture editor of `uri` (or the active one), if any. */
+  editorFor(uri?: vscode.Uri): OpenEditor | null;
+}
 
 /** Entry point: the capture editor and the "Explain TCP connection" command. */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): TcpExplainerApi {
   const provider = new CaptureEditorProvider(context);
   context.subscriptions.push(
     vscode.window.registerCustomEditorProvider(VIEW_TYPE, provider, {
@@ -13,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
       explainConnection(provider, uri, stream),
     ),
   );
+  return { editorFor: (uri) => provider.editorFor(uri) };
 }
 
 export function deactivate(): void {

@@ -6,8 +6,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+/** Where test/integration/install-vscode.sh puts Node 24 and code-server (git-ignored). */
+export const VSCODE_DIR = process.env.TCPX_VSCODE_DIR ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '.vscode-test');
+
 export function codeServerBinary() {
-  const candidates = [process.env.TCPX_CODE_SERVER, path.join(process.env.TCPX_VSCODE_DIR ?? '/opt/tcpx-vscode', 'cs', 'node_modules', '.bin', 'code-server')];
+  const candidates = [process.env.TCPX_CODE_SERVER, path.join(VSCODE_DIR, 'code-server', 'node_modules', '.bin', 'code-server')];
   return candidates.find((c) => c && fs.existsSync(c)) ?? null;
 }
 
@@ -22,7 +25,7 @@ function freePort() {
   });
 }
 
-export async function startCodeServer({ node24Bin } = {}) {
+export async function startCodeServer({ node24Bin = path.join(VSCODE_DIR, 'node24', 'bin') } = {}) {
   const bin = codeServerBinary();
   if (!bin) throw new Error('code-server is not installed (run test/e2e/install-vscode.sh)');
   const port = await freePort();
@@ -32,7 +35,7 @@ export async function startCodeServer({ node24Bin } = {}) {
   const config = path.join(tmp, 'config.yaml');
   fs.writeFileSync(config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
   const env = { ...process.env, XDG_CONFIG_HOME: dirs[2], XDG_DATA_HOME: dirs[3] };
-  if (node24Bin) env.PATH = `${node24Bin}:${env.PATH}`;
+  if (fs.existsSync(node24Bin)) env.PATH = `${node24Bin}:${env.PATH}`;
   const child = spawn(
     bin,
     [

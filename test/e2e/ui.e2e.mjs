@@ -1,0 +1,88 @@
+// End-to-end: a person's path through the UI in a real VS Code (code-server) and headless
+// Chromium. Opens the tutorial capture from Quick Open, reads the ladder inside the webview,
+// runs the command from the palette, hovers a SYN and an Ack, and saves screenshots
+// (test/screenshots/, git-ignored; the README's pictures are copies of these).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startCodeServer } from '../integration/codeServer.mjs';
+import { CHROMIUM_ARGS, workbenchUrl } from '../integration/runInCodeServer.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shots = path.join(root, 'test', 'screenshots');
+
+describe('the capture editor, driven like a person would (code-server + Chromium)', function () {
+  this.timeout(180000);
+  let cs;
+  let browser;
+  let page;
+  const webview = () =>
+    page.frameLocator('iframe.webview.ready[src*="extensionId=tcp-explainer.tcp-explainer"]').frameLocator('#active-frame');
+
+  before(async () => {
+    fs.mkdirSync(shots, { recursive: true });
+    cs = await startCodeServer();
+    browser = await chromium.launch({ executablePath: process.env.TCPX_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    await page.goto(workbenchUrl(cs.url));
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    // The custom editor must be registered before a capture is opened, or it lands in a text editor.
+    await page.waitForTimeout(5000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    cs?.stop();
+  });
+
+  it('opens the tutorial capture from Quick Open and shows its connection', async () => {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('01_http_node_conn_close.pcapng');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(1000);
+    await page.keyboard.press('Enter');
+    const row = webview().locator('.conn-table tbody tr').first();
+    await row.waitFor({ timeout: 30000 });
+    const text = await row.innerText();
+    assert.match(text, /127\.0\.0\.1:53416 → 127\.0\.0\.1:4000/);
+    assert.match(text, /handshake/);
+    assert.match(text, /FIN from server, closed/);
+    await page.screenshot({ path: path.join(shots, 'connections.png') });
+  });
+
+  it('"Explain TCP connection" from the palette shows the ladder: handshake, data, teardown, states', async () => {
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Explain TCP connection');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    const seg = webview().locator('.seg').first();
+    await seg.waitFor({ timeout: 15000 });
+    const ladder = await webview().locator('.ladder').innerText();
+    for (const expected of ['[SYN] Seq=0 Win=65495 Len=0 MSS=65495', '[SYN, ACK] Seq=0 Ack=1', '[FIN, ACK] Seq=135 Ack=79', 'SYN_SENT', 'CLOSE_WAIT', 'FIN_WAIT_1', 'TIME_WAIT']) {
+      assert.ok(ladder.includes(expected), `the ladder does not show "${expected}":\n${ladder}`);
+    }
+    for (const section of ['THREE-WAY HANDSHAKE', 'DATA', 'TEARDOWN']) assert.ok(ladder.toUpperCase().includes(section), section);
+  });
+
+  it('hovering SYN says what it means; hovering Ack=1 says where the 1 comes from', async () => {
+    await webview().locator('.seg .flag', { hasText: 'SYN' }).first().hover();
+    const tip = webview().locator('.tooltip');
+    await tip.waitFor({ state: 'visible' });
+    assert.match(await tip.innerText(), /initial sequence number/);
+    await page.screenshot({ path: path.join(shots, 'hover-syn.png') });
+    await webview().locator('.seg .num[data-num="ack"]').nth(1).hover();
+    await page.waitForTimeout(300);
+    assert.match(await tip.innerText(), /peer's SYN used sequence number 0/);
+    await page.screenshot({ path: path.join(shots, 'ladder.png') });
+  });
+
+  it('clicking an arrow shows the segment\'s fields', async () => {
+    await webview().locator('.seg').nth(7).click();
+    const details = await webview().locator('.details').innerText();
+    assert.match(details, /FIN, ACK/);
+    assert.match(details, /CLOSE_WAIT/);
+  });
+});

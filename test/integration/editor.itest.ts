@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TcpExplainerApi } from '../../src/extension/extension';
+import type { ToWebview } from '../../src/shared/protocol';
+
+const fixtures = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
+const uriOf = (name: string): vscode.Uri => vscode.Uri.file(path.join(fixtures, name));
+
+async function api(): Promise<TcpExplainerApi> {
+  const ext = vscode.extensions.getExtension<TcpExplainerApi>('tcp-explainer.tcp-explainer');
+  assert.ok(ext, 'extension tcp-explainer.tcp-explainer is not loaded');
+  return ext.activate();
+}
+
+async function until<T>(what: string, probe: () => T | undefined | null | false, ms = 30000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function posted<K extends ToWebview['type']>(list: ToWebview[], type: K): Array<Extract<ToWebview, { type: K }>> {
+  return list.filter((m): m is Extract<ToWebview, { type: K }> => m.type === type);
+}
+
+describe('capture editor in a real VS Code', () => {
+  afterEach(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
+
+  for (const [name, connections] of [
+    ['01_http_node_conn_close.pcapng', 1],
+    ['01_http_node_conn_close.pcap', 1],
+    ['01_http_node_conn_close_any_sll2.pcap', 1],
+    ['01_http_node_conn_close_nanosec.pcap', 1],
+    ['11_rawip_tun_v4_v6.pcapng', 2],
+    ['09_many_short_connections_200_plus_20_port_reuse.pcap', 220],
+  ] as const) {
+    it(`opens ${name} with the capture editor and sends its ${connections} connection(s) to the webview`, async () => {
+      const ext = await api();
+      const uri = uriOf(name);
+      await vscode.commands.executeCommand('vscode.openWith', uri, 'tcpExplainer.capture');
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      assert.ok(tab?.input instanceof vscode.TabInputCustom, 'the active tab is not a custom editor');
+      assert.equal((tab.input as vscode.TabInputCustom).viewType, 'tcpExplainer.capture');
+      const editor = await until('the editor', () => ext.editorFor(uri));
+      const init = await until('init posted to the webview (after it said ready)', () => posted(editor.posted, 'init')[0]);
+      assert.equal(init.connections.length, connections);
+      assert.equal(init.overview.fileName, name);
+    });
+  }
+
+  it('"Explain TCP connection" with (uri, stream) shows that ladder', async () => {
+    const ext = await api();
+    const uri = uriOf('06b_simultaneous_close.pcapng');
+    const stream = await vscode.commands.executeCommand<number>('tcpExplainer.explainConnection', uri, 0);
+    assert.equal(stream, 0);
+    const editor = await until('the editor', () => ext.editorFor(uri));
+    assert.equal(editor.selected, 0);
+    // The webview asks for the ladder's first page when told to select; the host answers.
+    const ladder = await until('a ladder posted to the webview', () => posted(editor.posted, 'ladder')[0]?.ladder);
+    assert.equal(ladder.stream, 0);
+    const states = ladder.rows.map((r) => `${r.client.state}/${r.server.state}`);
+    assert.ok(states.includes('CLOSING/CLOSING'), states.join(' '));
+  });
+
+  it('an unknown stream is refused with a message, not a crash', async () => {
+    const result = await vscode.commands.executeCommand<number | undefined>('tcpExplainer.explainConnection', uriOf('01_http_node_conn_close.pcap'), 42);
+    assert.equal(result, undefined);
+  });
+
+  it('the command is in the palette under its category', async () => {
+    const all = await vscode.commands.getCommands(true);
+    assert.ok(all.includes('tcpExplainer.explainConnection'));
+    const pkg = vscode.extensions.getExtension('tcp-explainer.tcp-explainer')!.packageJSON as {
+      contributes: { commands: Array<{ command: string; title: string; category: string }> };
+    };
+    const cmd = pkg.contributes.commands.find((c) => c.command === 'tcpExplainer.explainConnection')!;
+    assert.deepEqual([cmd.title, cmd.category], ['Explain TCP connection', 'TCP Explainer']);
+  });
+
+  it('switching to absolute numbers reaches the open webview', async () => {
+    const ext = await api();
+    const uri = uriOf('01_http_node_conn_close.pcapng');
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'tcpExplainer.capture');
+    const editor = await until('the editor', () => ext.editorFor(uri));
+    await until('init', () => posted(editor.posted, 'init')[0]);
+    const config = vscode.workspace.getConfiguration('tcpExplainer');
+    await config.update('sequenceNumbers', 'absolute', vscode.ConfigurationTarget.Global);
+    try {
+      const m = await until('numbers message', () => posted(editor.posted, 'numbers')[0]);
+      assert.equal(m.numbers, 'absolute');
+    } finally {
+      await config.update('sequenceNumbers', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+});
