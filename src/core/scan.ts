@@ -91,15 +91,10 @@ export function scanCapture(source: ByteSource, options: ScanOptions = {}): Scan
       else if (decoded.truncated) bump(summary.damaged, 'TCP segment cut short by the snapshot length', 1);
       const seg = analyzer.analyse(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
       if (onSegment) onSegment(rec, decoded, seg);
-    } else if (options.onOtherFrame) {
-      options.onOtherFrame(rec, kind, decoded.reason);
-    }
-    if (kind === FrameKind.Tcp) {
-      // counted above
-    } else if (kind === FrameKind.Truncated || kind === FrameKind.Malformed) {
-      bump(summary.damaged, decoded.reason, 1);
     } else {
-      bump(summary.skipped, skipReasonText(kind, decoded.reason), 1);
+      options.onOtherFrame?.(rec, kind, decoded.reason);
+      const damaged = kind === FrameKind.Truncated || kind === FrameKind.Malformed;
+      bump(damaged ? summary.damaged : summary.skipped, skipReasonText(kind, decoded.reason), 1);
     }
     if (options.onProgress && rec.frame % every === 0) {
       if (options.onProgress(reader.position, source.size) === true) {

@@ -85,4 +85,85 @@ describe('the capture editor, driven like a person would (code-server + Chromium
     assert.match(details, /FIN, ACK/);
     assert.match(details, /CLOSE_WAIT/);
   });
+
+  it('the connection table works from the keyboard, and the choice survives hiding the editor', async () => {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('09_many_short_connections_200_plus_20_port_reuse.pcapng');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(1000);
+    await page.keyboard.press('Enter');
+    const first = webview().locator('.conn-table tbody tr').first();
+    await first.waitFor({ timeout: 30000 });
+    assert.equal(await webview().locator('.conn-table tbody tr').count(), 220);
+    await first.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const title = webview().locator('.ladder-title');
+    await title.filter({ hasText: /^Stream 2:/ }).waitFor({ timeout: 15000 });
+    // Another editor in front, then back: the webview is rebuilt from its saved state.
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('01_http_node_conn_close.pcap');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1500);
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('09_many_short_connections_200_plus_20_port_reuse.pcapng');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await title.filter({ hasText: /^Stream 2:/ }).waitFor({ timeout: 15000 });
+    assert.equal(await webview().locator('.conn-table tbody tr[aria-selected="true"]').getAttribute('data-stream'), '2');
+  });
+
+  it('a long connection is paged: only the rows in view are drawn', async () => {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('07_loss10pct_600KB_client_side.pcapng');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    const row = webview().locator('.conn-table tbody tr').first();
+    await row.waitFor({ timeout: 30000 });
+    await row.click();
+    await webview().locator('.seg').first().waitFor();
+    const drawn = await webview().locator('.seg').count();
+    assert.ok(drawn > 5 && drawn < 60, `${drawn} rows drawn for 825 segments`);
+    await webview().locator('.ladder-scroll').evaluate((e) => {
+      e.scrollTop = e.scrollHeight;
+    });
+    await webview().locator('.seg[data-frame="826"]').waitFor({ timeout: 15000 });
+    assert.ok((await webview().locator('.seg').count()) < 60);
+    assert.match(await webview().locator('.ladder').innerText(), /retransmission|duplicate ack/);
+  });
+
+  it('stays legible in a dark theme (screenshot)', async () => {
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(800);
+    await page.keyboard.type('Dark Modern');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1500);
+    await webview().locator('.seg').first().waitFor();
+    await page.screenshot({ path: path.join(shots, 'ladder-dark.png') });
+  });
+
+  it('stays legible in high contrast (screenshot)', async () => {
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(800);
+    await page.keyboard.type('Dark High Contrast');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1500);
+    await webview().locator('.seg').first().waitFor();
+    await page.screenshot({ path: path.join(shots, 'ladder-high-contrast.png') });
+  });
 });
