@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TcpExplainerApi } from '../../src/extension/extension';
@@ -95,5 +97,53 @@ describe('capture editor in a real VS Code', () => {
     } finally {
       await config.update('sequenceNumbers', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('a big capture is indexed off the main thread with progress, and can be cancelled', async function () {
+    this.timeout(120000);
+    // 40 MB: the tutorial connection repeated with new client ports (above the 32 MB threshold).
+    const tutorial = fs.readFileSync(path.join(fixtures, '01_http_node_conn_close.pcap'));
+    const records: Buffer[] = [];
+    for (let o = 24; o + 16 <= tutorial.length; ) {
+      const len = tutorial.readUInt32LE(o + 8);
+      records.push(tutorial.subarray(o, o + 16 + len));
+      o += 16 + len;
+    }
+    const perCopy = records.reduce((n, r) => n + r.length, 0);
+    const copies = Math.ceil((40 << 20) / perCopy);
+    const big = Buffer.alloc(24 + copies * perCopy);
+    tutorial.copy(big, 0, 0, 24);
+    let at = 24;
+    for (let c = 0; c < copies; c++) {
+      for (const r of records) {
+        r.copy(big, at);
+        const clientPortAt = at + 16 + 34;
+        const fromClient = big.readUInt16BE(clientPortAt) === 53416;
+        big.writeUInt16BE(1024 + (c % 60000), fromClient ? clientPortAt : clientPortAt + 2);
+        at += r.length;
+      }
+    }
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tcpx-big-')), 'big.pcap');
+    fs.writeFileSync(file, big);
+    const ext = await api();
+    const uri = vscode.Uri.file(file);
+    // First open: let it finish, with progress on the way.
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'tcpExplainer.capture');
+    let editor = await until('the editor', () => ext.editorFor(uri));
+    const fractions: number[] = [];
+    const sub = editor.document.onProgress((f) => fractions.push(f));
+    const { connections } = await editor.document.indexed;
+    sub.dispose();
+    assert.ok(connections.length > 1000, `${connections.length} connections`);
+    assert.ok(fractions.length > 0, 'no progress was reported');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // Second open: cancel at the first progress report (as the notification's Cancel does);
+    // the document says so instead of hanging.
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'tcpExplainer.capture');
+    editor = await until('the editor again', () => ext.editorFor(uri));
+    const doc = editor.document;
+    doc.onProgress(() => doc.cancel());
+    await assert.rejects(doc.indexed, /cancelled|stopped/);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
