@@ -10,12 +10,16 @@ import {
 import { PacketRecordVisitor, ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
 import { TcpConversation } from '../core/tcp/analysis';
 import { FileSource } from '../node/fileSource';
+import { classify, describeScenario } from '../core/explain/scenario';
+import { indexCapture } from '../core/index/captureIndex';
 
 const USAGE = `Usage: tcp-explainer <command> FILE [options]
 
 Commands:
   packets FILE [--json]         every TCP segment: stream, relative seq/ack, window, analysis
   conversations FILE [--json]   every TCP connection (tcp.stream): endpoints, counts, completeness, iRTT
+  explain FILE [--stream N] [--lang en|zh-cn] [--json]
+                                how each connection opened and closed, and who closed first
 
 Options:
   --json        machine-readable output (packets: one JSON object per line; conversations: an array)
@@ -31,23 +35,36 @@ interface Args {
   command: string;
   file: string;
   json: boolean;
+  stream: number | null;
+  lang: 'en' | 'zh-cn';
 }
 
 function parseArgs(argv: string[]): Args | null {
   const positional: string[] = [];
   let json = false;
-  for (const a of argv) {
+  let stream: number | null = null;
+  let lang: 'en' | 'zh-cn' = 'en';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
     if (a === '-h' || a === '--help') return null;
     else if (a === '--json') json = true;
-    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else if (a === '--stream') {
+      const v = argv[++i];
+      if (v === undefined || !/^\d+$/.test(v)) throw new UsageError('--stream needs a stream number');
+      stream = Number(v);
+    } else if (a === '--lang') {
+      const v = argv[++i];
+      if (v !== 'en' && v !== 'zh-cn') throw new UsageError('--lang is en or zh-cn');
+      lang = v;
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
   }
   if (positional.length === 0) return null;
   const [command, file, ...extra] = positional;
-  if (command !== 'packets' && command !== 'conversations') throw new UsageError(`unknown command "${command}"`);
+  if (command !== 'packets' && command !== 'conversations' && command !== 'explain') throw new UsageError(`unknown command "${command}"`);
   if (!file) throw new UsageError(`${command} needs a capture FILE`);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  return { command, file, json };
+  return { command, file, json, stream, lang };
 }
 
 /** Output goes through one buffered writer: a capture can have millions of lines. */
@@ -167,6 +184,44 @@ function runConversations(file: string, json: boolean, out: Output): ScanSummary
   return summary;
 }
 
+function runExplain(args: Args, out: Output): ScanSummary {
+  const sources: FileSource[] = [];
+  const open = (): FileSource => {
+    const src = FileSource.open(args.file);
+    sources.push(src);
+    return src;
+  };
+  let index;
+  try {
+    index = indexCapture(open);
+  } finally {
+    for (const s of sources) s.close();
+  }
+  const convs = index.summary.analyzer.conversations;
+  if (args.stream !== null && !convs[args.stream]) {
+    throw new UsageError(`no TCP stream ${args.stream} in ${args.file} (it has ${convs.length})`);
+  }
+  const streams = args.stream !== null ? [args.stream] : convs.map((c) => c.stream);
+  const results = streams.map((stream) => {
+    const c = convs[stream]!;
+    const scenario = classify(index, stream);
+    const client = c.clientIsA ? c.a : c.b;
+    const server = c.clientIsA ? c.b : c.a;
+    return { scenario, client, server, irtt: c.firstRttNs ? c.firstRttNs / 1e9 : null };
+  });
+  if (args.json) {
+    const objects = results.map((r) => ({ ...r.scenario, client: r.client, server: r.server, irtt: r.irtt }));
+    out.line(JSON.stringify(args.stream !== null ? objects[0] : objects));
+    return index.summary;
+  }
+  for (const r of results) {
+    const title = args.lang === 'zh-cn' ? '流' : 'Stream';
+    out.line(`${title} ${r.scenario.stream}: ${endpointText(r.client)} → ${endpointText(r.server)}`);
+    for (const sentence of describeScenario(r.scenario, args.lang)) out.line(`  ${sentence}`);
+  }
+  return index.summary;
+}
+
 function describeCapture(file: string, s: ScanSummary): string {
   const links = [...s.linkTypes.keys()].map(linkTypeName).join(', ') || 'no packets';
   const span = s.frames ? secondsBetween(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec).toFixed(6) : '0';
@@ -204,12 +259,21 @@ export function main(argv: string[]): number {
   }
   const out = new Output();
   try {
-    const summary = args.command === 'packets' ? runPackets(args.file, args.json, out) : runConversations(args.file, args.json, out);
+    const summary =
+      args.command === 'packets'
+        ? runPackets(args.file, args.json, out)
+        : args.command === 'explain'
+          ? runExplain(args, out)
+          : runConversations(args.file, args.json, out);
     out.flush();
     reportProblems(args.file, summary);
     return 0;
   } catch (e) {
     out.flush();
+    if (e instanceof UsageError) {
+      writeAll(2, `tcp-explainer: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof CaptureFormatError) {
       writeAll(2, `tcp-explainer: error: ${args.file}: offset ${e.offset}: ${e.message}\n`);
       return 1;

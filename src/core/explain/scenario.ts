@@ -1,0 +1,161 @@
+import { CaptureIndex } from '../index/captureIndex';
+import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../tcp/analysis';
+import { StreamFacts, streamFacts } from '../tcp/ladder';
+
+/**
+ * How a connection opened and closed, as stable identifiers for scripts and as the key to the
+ * words of an explanation. Only what the capture shows counts: a connection seen mid-stream
+ * does not claim a handshake, one still open at the end does not claim a close.
+ */
+
+export type OpeningScenario =
+  | 'three-way-handshake'
+  | 'syn-retransmitted'
+  | 'refused'
+  | 'no-answer'
+  | 'simultaneous-open'
+  | 'tcp-fast-open'
+  | 'mid-stream';
+
+export type ClosingScenario =
+  | 'four-way-close'
+  | 'three-segment-close'
+  | 'simultaneous-close'
+  | 'half-close'
+  | 'reset'
+  | 'rst-after-fin'
+  | 'open-at-end';
+
+export interface Scenario {
+  stream: number;
+  opening: OpeningScenario;
+  closing: ClosingScenario;
+  /** Who closed first (goes to TIME_WAIT), "both" for a simultaneous close; for a reset, who sent the RST. */
+  activeCloser: 'client' | 'server' | 'both' | null;
+  /** Extra SYNs the client sent before an answer (SYN retransmissions). */
+  synRetransmissions: number;
+  /** Seconds from the first SYN to the last one, when it was retransmitted. */
+  synRetransmissionSpan: number | null;
+}
+
+export function classify(index: CaptureIndex, stream: number, facts: StreamFacts = streamFacts(index, stream)): Scenario {
+  const seg = Array.from(facts.segments, (i) => ({
+    toServer: index.toServer[i] === 1,
+    flags: index.flags[i]!,
+    len: index.len[i]!,
+    seq: index.seqRaw[i]!,
+    ack: index.ackRaw[i]!,
+    sec: index.tsSec[i]!,
+    nsec: index.tsNsec[i]!,
+  }));
+  const pureSyn = (s: (typeof seg)[number]): boolean => (s.flags & (TH_SYN | TH_ACK)) === TH_SYN;
+  const clientSyns = seg.filter((s) => s.toServer && pureSyn(s));
+  const serverSyns = seg.filter((s) => !s.toServer && pureSyn(s));
+  const synAck = seg.some((s) => (s.flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK));
+  const firstRst = seg.find((s) => s.flags & TH_RST);
+
+  let opening: OpeningScenario;
+  if (clientSyns.length === 0) opening = 'mid-stream';
+  else if (serverSyns.length > 0) opening = 'simultaneous-open';
+  else if (clientSyns.some((s) => s.len > 0)) opening = 'tcp-fast-open';
+  else if (!synAck && firstRst && !firstRst.toServer) opening = 'refused';
+  else if (!synAck) opening = 'no-answer';
+  else if (clientSyns.length > 1) opening = 'syn-retransmitted';
+  else opening = 'three-way-handshake';
+
+  const synRetransmissions = Math.max(0, clientSyns.length - 1);
+  const firstSyn = clientSyns[0];
+  const lastSyn = clientSyns[clientSyns.length - 1];
+  const synRetransmissionSpan =
+    synRetransmissions && firstSyn && lastSyn ? lastSyn.sec - firstSyn.sec + (lastSyn.nsec - firstSyn.nsec) / 1e9 : null;
+  const who = (toServer: boolean): 'client' | 'server' => (toServer ? 'client' : 'server');
+
+  const firstFinIndex = seg.findIndex((s) => s.flags & TH_FIN);
+  const firstFin = seg[firstFinIndex];
+  if (firstRst && opening !== 'refused') {
+    const rstIndex = seg.indexOf(firstRst);
+    const closing: ClosingScenario = firstFin && firstFinIndex < rstIndex ? 'rst-after-fin' : 'reset';
+    return { stream, opening, closing, activeCloser: who(firstRst.toServer), synRetransmissions, synRetransmissionSpan };
+  }
+  if (opening === 'refused') {
+    return { stream, opening, closing: 'reset', activeCloser: 'server', synRetransmissions, synRetransmissionSpan };
+  }
+  if (!firstFin) {
+    return { stream, opening, closing: 'open-at-end', activeCloser: null, synRetransmissions, synRetransmissionSpan };
+  }
+  const closer = firstFin.toServer;
+  const otherFinIndex = seg.findIndex((s, i) => i > firstFinIndex && s.flags & TH_FIN && s.toServer !== closer);
+  const dataAfterFin = seg.some((s, i) => i > firstFinIndex && s.toServer !== closer && s.len > 0);
+  const crossed = facts.trace.steps.some((st) => st.client.state === 'CLOSING' || st.server.state === 'CLOSING');
+  let closing: ClosingScenario;
+  let activeCloser: Scenario['activeCloser'] = who(closer);
+  if (crossed) {
+    closing = 'simultaneous-close';
+    activeCloser = 'both';
+  } else if (dataAfterFin || otherFinIndex < 0) {
+    closing = 'half-close';
+  } else {
+    // Three segments when the passive closer's FIN also carries the ACK of the first FIN,
+    // with no separate ACK of it before.
+    const finEnd = (firstFin.seq + firstFin.len + 1) >>> 0;
+    const separateAck = seg.some(
+      (s, i) => i > firstFinIndex && i < otherFinIndex && s.toServer !== closer && !(s.flags & TH_FIN) && s.flags & TH_ACK && s.ack === finEnd,
+    );
+    closing = separateAck ? 'four-way-close' : 'three-segment-close';
+  }
+  return { stream, opening, closing, activeCloser, synRetransmissions, synRetransmissionSpan };
+}
+
+const OPENING_WORDS: Record<'en' | 'zh-cn', Record<OpeningScenario, string>> = {
+  en: {
+    'three-way-handshake': 'Opened with a three-way handshake: SYN, SYN-ACK, ACK.',
+    'syn-retransmitted': 'Opened with a three-way handshake after the client sent its SYN {n} more time(s) over {t} s (no answer came in time).',
+    refused: 'Refused: the server answered the SYN with RST (no program was listening on that port).',
+    'no-answer': 'The SYN got no answer in this capture.',
+    'simultaneous-open': 'Simultaneous open: both sides sent a SYN, then both a SYN-ACK; neither was listening.',
+    'tcp-fast-open': 'TCP Fast Open: the client sent data inside its SYN, using a cookie from an earlier connection.',
+    'mid-stream': 'The capture started after the handshake: the ISNs, options and who opened cannot be known.',
+  },
+  'zh-cn': {
+    'three-way-handshake': '通过三次握手建立：SYN、SYN-ACK、ACK。',
+    'syn-retransmitted': '客户端的 SYN 在 {t} 秒内又重传了 {n} 次（没有及时收到应答），之后完成三次握手。',
+    refused: '连接被拒绝：服务器用 RST 回应 SYN（该端口没有程序在监听）。',
+    'no-answer': '在这个抓包里 SYN 没有得到应答。',
+    'simultaneous-open': '同时打开：双方都发送了 SYN，然后都发送了 SYN-ACK；没有一方在监听。',
+    'tcp-fast-open': 'TCP 快速打开（TFO）：客户端用之前连接得到的 cookie，在 SYN 里直接携带数据。',
+    'mid-stream': '抓包开始于握手之后：无法得知初始序列号、选项以及是谁发起的连接。',
+  },
+};
+
+const CLOSING_WORDS: Record<'en' | 'zh-cn', Record<ClosingScenario, string>> = {
+  en: {
+    'four-way-close': 'Closed in four segments: FIN, ACK, FIN, ACK; each direction closes on its own. The {closer} closed first and waits in TIME_WAIT (2×MSL) so a late duplicate cannot be taken for a new connection.',
+    'three-segment-close': 'Closed in three segments: the {closer} sent the first FIN; the other side had nothing more to send, so its FIN carried the ACK of that FIN; a last ACK ended it. The {closer} waits in TIME_WAIT (2×MSL).',
+    'simultaneous-close': 'Simultaneous close: both FINs crossed; each side went FIN_WAIT_1 → CLOSING → TIME_WAIT.',
+    'half-close': 'Half-closed: the {closer} sent FIN (it will send no more), while the other direction stayed open.',
+    reset: 'Aborted by RST from the {closer}: no FIN exchange, unread data is discarded.',
+    'rst-after-fin': 'A FIN started the close, then the {closer} sent RST and aborted it.',
+    'open-at-end': 'Still open when the capture ended.',
+  },
+  'zh-cn': {
+    'four-way-close': '四次挥手关闭：FIN、ACK、FIN、ACK，每个方向各自关闭。{closer}先关闭，进入 TIME_WAIT（2×MSL），防止迟到的旧报文被当成新连接的数据。',
+    'three-segment-close': '三个报文段完成关闭：{closer}先发 FIN；另一方没有数据要发，它的 FIN 顺带确认了对方的 FIN；最后一个 ACK 结束连接。{closer}进入 TIME_WAIT（2×MSL）。',
+    'simultaneous-close': '同时关闭：双方的 FIN 交叉而过；两边都经历 FIN_WAIT_1 → CLOSING → TIME_WAIT。',
+    'half-close': '半关闭：{closer}发送了 FIN（不再发送数据），另一个方向仍然打开。',
+    reset: '{closer}发送 RST 中止连接：没有 FIN 挥手，未读的数据被丢弃。',
+    'rst-after-fin': '先有 FIN 开始关闭，随后{closer}发送 RST 中止了连接。',
+    'open-at-end': '抓包结束时连接仍然打开。',
+  },
+};
+
+const SIDE_WORDS = { en: { client: 'client', server: 'server', both: 'both sides' }, 'zh-cn': { client: '客户端', server: '服务器', both: '双方' } };
+
+/** The scenario in two sentences, in English or Simplified Chinese. */
+export function describeScenario(s: Scenario, lang: 'en' | 'zh-cn' = 'en'): string[] {
+  const opening = OPENING_WORDS[lang][s.opening]
+    .replace('{n}', String(s.synRetransmissions))
+    .replace('{t}', (s.synRetransmissionSpan ?? 0).toFixed(3));
+  const closer = s.activeCloser ? SIDE_WORDS[lang][s.activeCloser] : '?';
+  const closing = CLOSING_WORDS[lang][s.closing].split('{closer}').join(closer);
+  return [opening, closing];
+}
