@@ -21,6 +21,26 @@ describe('the capture editor, driven like a person would (code-server + Chromium
   const webview = () =>
     page.frameLocator('iframe.webview.ready[src*="extensionId=tcp-explainer.tcp-explainer"]').frameLocator('#active-frame');
 
+  /** Types into Quick Open (Ctrl+P) or the command palette (F1) and takes the first match. */
+  async function pick(key, text, settle = 1000) {
+    await page.keyboard.press(key);
+    await page.keyboard.type(text);
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.waitForTimeout(settle);
+    await page.keyboard.press('Enter');
+  }
+  const quickOpen = (file) => pick('Control+P', file);
+  const runCommand = (title) => pick('F1', title, 500);
+
+  async function colorTheme(name) {
+    await runCommand('Preferences: Color Theme');
+    await page.waitForTimeout(800);
+    await page.keyboard.type(name);
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1500);
+  }
+
   before(async () => {
     fs.mkdirSync(shots, { recursive: true });
     cs = await startCodeServer();
@@ -38,11 +58,7 @@ describe('the capture editor, driven like a person would (code-server + Chromium
   });
 
   it('opens the tutorial capture from Quick Open and shows its connection', async () => {
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('01_http_node_conn_close.pcapng');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.waitForTimeout(1000);
-    await page.keyboard.press('Enter');
+    await quickOpen('01_http_node_conn_close.pcapng');
     const row = webview().locator('.conn-table tbody tr').first();
     await row.waitFor({ timeout: 30000 });
     const text = await row.innerText();
@@ -53,11 +69,7 @@ describe('the capture editor, driven like a person would (code-server + Chromium
   });
 
   it('"Explain TCP connection" from the palette shows the ladder: handshake, data, teardown, states', async () => {
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Explain TCP connection');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
+    await runCommand('Explain TCP connection');
     const seg = webview().locator('.seg').first();
     await seg.waitFor({ timeout: 15000 });
     const ladder = await webview().locator('.ladder').innerText();
@@ -87,11 +99,7 @@ describe('the capture editor, driven like a person would (code-server + Chromium
   });
 
   it('the connection table works from the keyboard, and the choice survives hiding the editor', async () => {
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('09_many_short_connections_200_plus_20_port_reuse.pcapng');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.waitForTimeout(1000);
-    await page.keyboard.press('Enter');
+    await quickOpen('09_many_short_connections_200_plus_20_port_reuse.pcapng');
     const first = webview().locator('.conn-table tbody tr').first();
     await first.waitFor({ timeout: 30000 });
     assert.equal(await webview().locator('.conn-table tbody tr').count(), 220);
@@ -102,27 +110,15 @@ describe('the capture editor, driven like a person would (code-server + Chromium
     const title = webview().locator('.ladder-title');
     await title.filter({ hasText: /^Stream 2:/ }).waitFor({ timeout: 15000 });
     // Another editor in front, then back: the webview is rebuilt from its saved state.
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('01_http_node_conn_close.pcap');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
+    await quickOpen('01_http_node_conn_close.pcap');
     await page.waitForTimeout(1500);
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('09_many_short_connections_200_plus_20_port_reuse.pcapng');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
+    await quickOpen('09_many_short_connections_200_plus_20_port_reuse.pcapng');
     await title.filter({ hasText: /^Stream 2:/ }).waitFor({ timeout: 15000 });
     assert.equal(await webview().locator('.conn-table tbody tr[aria-selected="true"]').getAttribute('data-stream'), '2');
   });
 
   it('a long connection is paged: only the rows in view are drawn', async () => {
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('07_loss10pct_600KB_client_side.pcapng');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
+    await quickOpen('07_loss10pct_600KB_client_side.pcapng');
     const row = webview().locator('.conn-table tbody tr').first();
     await row.waitFor({ timeout: 30000 });
     await row.click();
@@ -138,31 +134,13 @@ describe('the capture editor, driven like a person would (code-server + Chromium
   });
 
   it('stays legible in a dark theme (screenshot)', async () => {
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(800);
-    await page.keyboard.type('Dark Modern');
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(1500);
+    await colorTheme('Dark Modern');
     await webview().locator('.seg').first().waitFor();
     await page.screenshot({ path: path.join(shots, 'ladder-dark.png') });
   });
 
   it('stays legible in high contrast (screenshot)', async () => {
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(800);
-    await page.keyboard.type('Dark High Contrast');
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(1500);
+    await colorTheme('Dark High Contrast');
     await webview().locator('.seg').first().waitFor();
     await page.screenshot({ path: path.join(shots, 'ladder-high-contrast.png') });
   });
