@@ -48,7 +48,15 @@ export class CaptureIndex {
     return list ? list.subarray(0, this.streamCounts[stream]) : new Uint32Array(0);
   }
 
-  add(p: PacketRecord, fileOffset: number, tsSec: number, tsNsec: number, toServer: boolean, analysisFlags: number): void {
+  add(
+    p: PacketRecord,
+    tcpFlags: number,
+    fileOffset: number,
+    tsSec: number,
+    tsNsec: number,
+    toServer: boolean,
+    analysisFlags: number,
+  ): void {
     if (this.count === this.frame.length) this.grow();
     const i = this.count++;
     this.frame[i] = p.frame;
@@ -56,7 +64,7 @@ export class CaptureIndex {
     this.offset[i] = fileOffset;
     this.tsSec[i] = tsSec;
     this.tsNsec[i] = tsNsec;
-    this.flags[i] = parseInt(p.flags, 16);
+    this.flags[i] = tcpFlags;
     this.toServer[i] = toServer ? 1 : 0;
     this.seq[i] = p.seq;
     this.seqRaw[i] = p.seq_raw;
@@ -121,7 +129,7 @@ export function indexCapture(open: () => ByteSource, onProgress?: (fraction: num
     (packet, rec, f, seg) => {
       const conv = index!.summary.analyzer.conversations[packet.stream]!;
       const i = index!.count;
-      index!.add(packet, rec.fileOffset, rec.tsSec, rec.tsNsec, seg.fromA === conv.clientIsA, seg.flags);
+      index!.add(packet, f.flags, rec.fileOffset, rec.tsSec, rec.tsNsec, seg.fromA === conv.clientIsA, seg.flags);
       if (f.flags & TH_SYN && f.tcpHeaderLen > 20) {
         const text = handshakeOptionsText(parseTcpOptions(f.data, f.tcpOffset, f.tcpHeaderLen));
         if (text) index!.synOptions.set(i, text);
