@@ -10,19 +10,26 @@ import {
 import { PacketRecordVisitor, ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
 import { TcpConversation } from '../core/tcp/analysis';
 import { FileSource } from '../node/fileSource';
-import { classify, describeScenario } from '../core/explain/scenario';
-import { indexCapture } from '../core/index/captureIndex';
+import { explainConnection, narrateConnection } from '../core/explain/connection';
+import { explanationMarkdown, ladderMermaid, ladderSvg } from '../core/explain/export';
+import { describeStep } from '../core/explain/steps';
+import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
+import { buildLadder, streamFacts } from '../core/tcp/ladder';
 
 const USAGE = `Usage: tcp-explainer <command> FILE [options]
 
 Commands:
   packets FILE [--json]         every TCP segment: stream, relative seq/ack, window, analysis
   conversations FILE [--json]   every TCP connection (tcp.stream): endpoints, counts, completeness, iRTT
-  explain FILE [--stream N] [--lang en|zh-cn] [--json]
-                                how each connection opened and closed, and who closed first
+  explain FILE [--stream N] [--lang en|zh-cn] [--format F] [--absolute]
+                                how each connection opened and closed, who closed first, the
+                                options, iRTT and events; with --stream, every step explained
 
 Options:
   --json        machine-readable output (packets: one JSON object per line; conversations: an array)
+  --format F    explain as text (default), json, markdown, mermaid (sequence diagram) or svg;
+                markdown, mermaid and svg draw one connection (--stream N)
+  --absolute    explain with absolute sequence numbers instead of relative ones
   -h, --help    this text
 
 FILE is a .pcap, .pcapng or .cap capture (the format is read from its content).
@@ -31,10 +38,15 @@ as a capture, 2 on a usage error.`;
 
 class UsageError extends Error {}
 
+type ExplainFormat = 'text' | 'json' | 'markdown' | 'mermaid' | 'svg';
+const FORMATS: readonly ExplainFormat[] = ['text', 'json', 'markdown', 'mermaid', 'svg'];
+
 interface Args {
   command: string;
   file: string;
   json: boolean;
+  format: ExplainFormat;
+  numbers: 'relative' | 'absolute';
   stream: number | null;
   lang: 'en' | 'zh-cn';
 }
@@ -42,12 +54,20 @@ interface Args {
 function parseArgs(argv: string[]): Args | null {
   const positional: string[] = [];
   let json = false;
+  let format: ExplainFormat | null = null;
+  let numbers: 'relative' | 'absolute' = 'relative';
   let stream: number | null = null;
   let lang: 'en' | 'zh-cn' = 'en';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-h' || a === '--help') return null;
     else if (a === '--json') json = true;
+    else if (a === '--absolute') numbers = 'absolute';
+    else if (a === '--format') {
+      const v = argv[++i];
+      if (!FORMATS.includes(v as ExplainFormat)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`);
+      format = v as ExplainFormat;
+    }
     else if (a === '--stream') {
       const v = argv[++i];
       if (v === undefined || !/^\d+$/.test(v)) throw new UsageError('--stream needs a stream number');
@@ -64,7 +84,9 @@ function parseArgs(argv: string[]): Args | null {
   if (command !== 'packets' && command !== 'conversations' && command !== 'explain') throw new UsageError(`unknown command "${command}"`);
   if (!file) throw new UsageError(`${command} needs a capture FILE`);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  return { command, file, json, stream, lang };
+  if (format && command !== 'explain') throw new UsageError('--format is for explain');
+  if (format && format !== 'json' && json) throw new UsageError(`--json and --format ${format} disagree`);
+  return { command, file, json: json || format === 'json', format: format ?? (json ? 'json' : 'text'), numbers, stream, lang };
 }
 
 /** Output goes through one buffered writer: a capture can have millions of lines. */
@@ -191,7 +213,7 @@ function runExplain(args: Args, out: Output): ScanSummary {
     sources.push(src);
     return src;
   };
-  let index;
+  let index: CaptureIndex;
   try {
     index = indexCapture(open);
   } finally {
@@ -201,23 +223,64 @@ function runExplain(args: Args, out: Output): ScanSummary {
   if (args.stream !== null && !convs[args.stream]) {
     throw new UsageError(`no TCP stream ${args.stream} in ${args.file} (it has ${convs.length})`);
   }
-  const streams = args.stream !== null ? [args.stream] : convs.map((c) => c.stream);
+  const drawing = args.format === 'markdown' || args.format === 'mermaid' || args.format === 'svg';
+  let streams = args.stream !== null ? [args.stream] : convs.map((c) => c.stream);
+  if (drawing && streams.length !== 1) {
+    throw new UsageError(`--format ${args.format} draws one connection: pick it with --stream N (${args.file} has ${convs.length})`);
+  }
+  if (drawing) streams = streams.slice(0, 1);
+  // Steps are shown for one chosen connection; a whole capture gets the summaries.
+  const withSteps = args.stream !== null || drawing;
   const results = streams.map((stream) => {
-    const c = convs[stream]!;
-    const scenario = classify(index, stream);
-    const client = c.clientIsA ? c.a : c.b;
-    const server = c.clientIsA ? c.b : c.a;
-    return { scenario, client, server, irtt: c.firstRttNs ? c.firstRttNs / 1e9 : null };
+    const facts = streamFacts(index, stream);
+    const explanation = explainConnection(index, stream, facts);
+    const ladder = withSteps ? buildLadder(index, { stream, numbers: args.numbers }, facts) : null;
+    return { explanation, ladder };
   });
+  if (drawing) {
+    const { explanation, ladder } = results[0]!;
+    const text =
+      args.format === 'markdown'
+        ? explanationMarkdown(explanation, ladder!, args.lang)
+        : args.format === 'mermaid'
+          ? ladderMermaid(ladder!, args.lang)
+          : ladderSvg(ladder!, args.lang);
+    out.line(text.replace(/\n$/, ''));
+    return index.summary;
+  }
   if (args.json) {
-    const objects = results.map((r) => ({ ...r.scenario, client: r.client, server: r.server, irtt: r.irtt }));
+    const objects = results.map(({ explanation, ladder }) => {
+      const n = narrateConnection(explanation, args.lang);
+      const steps = ladder?.rows.map((r) => ({
+        n: r.n + 1,
+        frame: r.frame,
+        time: r.time,
+        direction: r.toServer ? 'to-server' : 'to-client',
+        label: r.label,
+        analysis: r.analysis,
+        kind: r.step.kind,
+        client: r.client,
+        server: r.server,
+        note: describeStep(r, args.lang, ladder.server.port),
+      }));
+      return { ...explanation, text: { summary: n.summary, details: n.details }, ...(steps ? { steps } : {}) };
+    });
     out.line(JSON.stringify(args.stream !== null ? objects[0] : objects));
     return index.summary;
   }
-  for (const r of results) {
-    const title = args.lang === 'zh-cn' ? '流' : 'Stream';
-    out.line(`${title} ${r.scenario.stream}: ${endpointText(r.client)} → ${endpointText(r.server)}`);
-    for (const sentence of describeScenario(r.scenario, args.lang)) out.line(`  ${sentence}`);
+  for (const { explanation, ladder } of results) {
+    const n = narrateConnection(explanation, args.lang);
+    out.line(n.title);
+    for (const sentence of n.summary) out.line(`  ${sentence}`);
+    for (const d of n.details) out.line(`  - ${d}`);
+    if (!ladder) continue;
+    out.line('');
+    const state = (s: { state: string; inferred: boolean }): string => (s.inferred ? `${s.state}?` : s.state);
+    for (const r of ladder.rows) {
+      const arrow = r.toServer ? 'C → S' : 'C ← S';
+      out.line(`  ${String(r.n + 1).padStart(3)} ${r.time.toFixed(6).padStart(11)}  ${arrow}  ${r.label}${r.analysis.length ? ` [${r.analysis.join(', ')}]` : ''}`);
+      out.line(`      ${state(r.client)} / ${state(r.server)}: ${describeStep(r, args.lang, ladder.server.port).short}`);
+    }
   }
   return index.summary;
 }

@@ -1,18 +1,9 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { MemorySource } from '../../src/core/capture/source';
 import { GLOSSARY_TERMS, explainAck, explainSeq, glossary } from '../../src/core/explain/glossary';
-import { endingText, openingText, summarize } from '../../src/core/explain/summary';
-import { scanCapture } from '../../src/core/scan';
 import { uiKeys, webviewStrings } from '../../src/extension/strings';
-import { fixture } from '../helpers/paths';
-
-function conversations(name: string) {
-  return scanCapture(new MemorySource(fs.readFileSync(fixture(name)))).analyzer.conversations;
-}
 
 describe('explanations', () => {
-  it('every glossary term has English and Chinese words', () => {
+  it("every glossary term has English and Chinese words", () => {
     for (const t of GLOSSARY_TERMS) {
       assert.ok(glossary(t, 'en').length > 20, t);
       assert.match(glossary(t, 'zh-cn'), /[\u4e00-\u9fff]/, t);
@@ -31,21 +22,6 @@ describe('explanations', () => {
     assert.match(explainSeq(fin, 'en'), /FIN uses one sequence number\. This segment uses 1, so this side's next Seq is 136/);
   });
 
-  const cases: Array<[string, number, string, string]> = [
-    ['01_http_node_conn_close.pcap', 0, 'handshake', 'FIN from server, closed'],
-    ['03_conn_refused_loopback_v4_v6.pcap', 0, 'refused (RST)', 'reset by server'],
-    ['04_server_abort_rst_linger0.pcap', 0, 'handshake', 'reset by server'],
-    ['08_ipv6_loopback_http_conn_close.pcap', 0, 'handshake', 'FIN from client, closed'],
-    ['10_capture_started_mid_connection.pcap', 0, 'no handshake captured', 'FIN from client, closed'],
-  ];
-  for (const [file, stream, opened, ended] of cases) {
-    it(`${file}: "${opened}", "${ended}"`, () => {
-      const s = summarize(conversations(file)[stream]!);
-      assert.equal(openingText(s), opened);
-      assert.equal(endingText(s), ended);
-      assert.match(openingText(s, 'zh-cn') + endingText(s, 'zh-cn'), /[\u4e00-\u9fff]/);
-    });
-  }
 });
 
 describe('webview words', () => {
@@ -53,6 +29,6 @@ describe('webview words', () => {
     assert.deepEqual(uiKeys('zh-cn').sort(), uiKeys('en').sort());
     const zh = webviewStrings('zh-cn');
     assert.equal(zh['handshake'], '三次握手');
-    assert.equal(zh['teardown'], '四次挥手');
+    assert.equal(zh['teardown'], '挥手（关闭连接）');
   });
 });

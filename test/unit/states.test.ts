@@ -63,9 +63,19 @@ describe('TCP states of each side', () => {
 
   it('refused: the RST closes the client; nothing listened', () => {
     assert.deepEqual(lines(traceStates(streamSegments('03_conn_refused_loopback_v4_v6.pcap', 0))), [
-      '-: CLOSED/LISTEN?',
-      '1: SYN_SENT/SYN_RECEIVED',
+      '-: CLOSED/CLOSED?',
+      '1: SYN_SENT/CLOSED?',
       '2: CLOSED/CLOSED',
+    ]);
+  });
+
+  it('no answer: the server shows nothing, so it stays as assumed (never SYN_RECEIVED)', () => {
+    assert.deepEqual(lines(traceStates(streamSegments('15_syn_no_answer_dropped.pcap', 0))), [
+      '-: CLOSED/LISTEN?',
+      '1: SYN_SENT/LISTEN?',
+      '2: SYN_SENT/LISTEN?',
+      '3: SYN_SENT/LISTEN?',
+      '4: SYN_SENT/LISTEN?',
     ]);
   });
 

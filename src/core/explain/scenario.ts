@@ -111,7 +111,7 @@ const OPENING_WORDS: Record<'en' | 'zh-cn', Record<OpeningScenario, string>> = {
     'three-way-handshake': 'Opened with a three-way handshake: SYN, SYN-ACK, ACK.',
     'syn-retransmitted': 'Opened with a three-way handshake after the client sent its SYN {n} more time(s) over {t} s (no answer came in time).',
     refused: 'Refused: the server answered the SYN with RST (no program was listening on that port).',
-    'no-answer': 'The SYN got no answer in this capture.',
+    'no-answer': 'The SYN got no answer in this capture: sent {times} time(s) over {t} s. Something dropped it silently (a firewall, or no host at that address): a closed port would have answered with RST.',
     'simultaneous-open': 'Simultaneous open: both sides sent a SYN, then both a SYN-ACK; neither was listening.',
     'tcp-fast-open': 'TCP Fast Open: the client sent data inside its SYN, using a cookie from an earlier connection.',
     'mid-stream': 'The capture started after the handshake: the ISNs, options and who opened cannot be known.',
@@ -120,7 +120,7 @@ const OPENING_WORDS: Record<'en' | 'zh-cn', Record<OpeningScenario, string>> = {
     'three-way-handshake': '通过三次握手建立：SYN、SYN-ACK、ACK。',
     'syn-retransmitted': '客户端的 SYN 在 {t} 秒内又重传了 {n} 次（没有及时收到应答），之后完成三次握手。',
     refused: '连接被拒绝：服务器用 RST 回应 SYN（该端口没有程序在监听）。',
-    'no-answer': '在这个抓包里 SYN 没有得到应答。',
+    'no-answer': '在这个抓包里 SYN 没有得到应答：在 {t} 秒内共发送了 {times} 次。它被悄悄丢弃了（防火墙，或该地址没有主机）：如果只是端口关闭，对方会用 RST 回应。',
     'simultaneous-open': '同时打开：双方都发送了 SYN，然后都发送了 SYN-ACK；没有一方在监听。',
     'tcp-fast-open': 'TCP 快速打开（TFO）：客户端用之前连接得到的 cookie，在 SYN 里直接携带数据。',
     'mid-stream': '抓包开始于握手之后：无法得知初始序列号、选项以及是谁发起的连接。',
@@ -148,14 +148,83 @@ const CLOSING_WORDS: Record<'en' | 'zh-cn', Record<ClosingScenario, string>> = {
   },
 };
 
+/** The closing of a connection that never opened: nothing to close. */
+const NEVER_OPENED = {
+  en: 'No connection was made: the client was still waiting in SYN_SENT when the capture ended (connect() times out after about 2 minutes on Linux).',
+  'zh-cn': '连接没有建立：抓包结束时客户端仍在 SYN_SENT 状态等待（Linux 上 connect() 大约 2 分钟后超时）。',
+};
+
 const SIDE_WORDS = { en: { client: 'client', server: 'server', both: 'both sides' }, 'zh-cn': { client: '客户端', server: '服务器', both: '双方' } };
 
 /** The scenario in two sentences, in English or Simplified Chinese. */
 export function describeScenario(s: Scenario, lang: 'en' | 'zh-cn' = 'en'): string[] {
   const opening = OPENING_WORDS[lang][s.opening]
     .replace('{n}', String(s.synRetransmissions))
+    .replace('{times}', String(s.synRetransmissions + 1))
     .replace('{t}', (s.synRetransmissionSpan ?? 0).toFixed(3));
   const closer = s.activeCloser ? SIDE_WORDS[lang][s.activeCloser] : '?';
-  const closing = CLOSING_WORDS[lang][s.closing].split('{closer}').join(closer);
+  const closing =
+    s.opening === 'no-answer' && s.closing === 'open-at-end'
+      ? NEVER_OPENED[lang]
+      : CLOSING_WORDS[lang][s.closing].split('{closer}').join(closer);
   return [opening, closing];
 }
+
+const OPENING_SHORT: Record<'en' | 'zh-cn', Record<OpeningScenario, string>> = {
+  en: {
+    'three-way-handshake': 'three-way handshake',
+    'syn-retransmitted': 'handshake after {n} SYN retransmission(s)',
+    refused: 'refused (RST)',
+    'no-answer': 'SYN, no answer',
+    'simultaneous-open': 'simultaneous open',
+    'tcp-fast-open': 'TCP Fast Open',
+    'mid-stream': 'no handshake captured',
+  },
+  'zh-cn': {
+    'three-way-handshake': '三次握手',
+    'syn-retransmitted': 'SYN 重传 {n} 次后握手',
+    refused: '被拒绝（RST）',
+    'no-answer': 'SYN 无应答',
+    'simultaneous-open': '同时打开',
+    'tcp-fast-open': 'TCP 快速打开',
+    'mid-stream': '未抓到握手',
+  },
+};
+
+const CLOSING_SHORT: Record<'en' | 'zh-cn', Record<ClosingScenario, string>> = {
+  en: {
+    'four-way-close': 'four-way close, {closer} first',
+    'three-segment-close': 'three-segment close, {closer} first',
+    'simultaneous-close': 'simultaneous close',
+    'half-close': 'half-closed by {closer}',
+    reset: 'reset by {closer}',
+    'rst-after-fin': 'FIN, then RST from {closer}',
+    'open-at-end': 'still open at the end',
+  },
+  'zh-cn': {
+    'four-way-close': '四次挥手，{closer}先关闭',
+    'three-segment-close': '三次挥手，{closer}先关闭',
+    'simultaneous-close': '同时关闭',
+    'half-close': '{closer}半关闭',
+    reset: '{closer}发送 RST 重置',
+    'rst-after-fin': '先 FIN，后由{closer}发送 RST',
+    'open-at-end': '抓包结束时仍未关闭',
+  },
+};
+
+const NEVER_OPENED_SHORT = { en: 'never opened', 'zh-cn': '未建立' };
+
+/** The scenario in a few words each, for a table's "opened" and "ended" cells. */
+export function scenarioShort(s: Scenario, lang: 'en' | 'zh-cn' = 'en'): { opened: string; ended: string } {
+  const closer = s.activeCloser ? SIDE_WORDS[lang][s.activeCloser] : '?';
+  return {
+    opened: OPENING_SHORT[lang][s.opening].replace('{n}', String(s.synRetransmissions)),
+    ended:
+      s.opening === 'no-answer' && s.closing === 'open-at-end'
+        ? NEVER_OPENED_SHORT[lang]
+        : CLOSING_SHORT[lang][s.closing].split('{closer}').join(closer),
+  };
+}
+
+/** For the tests that check both languages say everything. */
+export const SCENARIO_TEXTS = { opening: OPENING_WORDS, closing: CLOSING_WORDS, openingShort: OPENING_SHORT, closingShort: CLOSING_SHORT };

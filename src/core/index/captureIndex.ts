@@ -31,8 +31,8 @@ export class CaptureIndex {
   analysis = new Uint16Array(1024);
   dupAck = new Uint32Array(1024);
   truncated = new Uint8Array(1024);
-  /** The handshake options of SYN and SYN-ACK segments ("MSS=1460 SACK_PERM WS=128"), by segment. */
-  readonly synOptions = new Map<number, string>();
+  /** The handshake options of SYN and SYN-ACK segments, by segment. */
+  readonly synOptions = new Map<number, HandshakeOptions>();
   /** Segment numbers of each stream, in capture order. */
   private streams: Uint32Array[] = [];
   private streamCounts: number[] = [];
@@ -131,8 +131,7 @@ export function indexCapture(open: () => ByteSource, onProgress?: (fraction: num
       const i = index!.count;
       index!.add(packet, f.flags, rec.fileOffset, rec.tsSec, rec.tsNsec, seg.fromA === conv.clientIsA, seg.flags);
       if (f.flags & TH_SYN && f.tcpHeaderLen > 20) {
-        const text = handshakeOptionsText(parseTcpOptions(f.data, f.tcpOffset, f.tcpHeaderLen));
-        if (text) index!.synOptions.set(i, text);
+        index!.synOptions.set(i, handshakeOptions(parseTcpOptions(f.data, f.tcpOffset, f.tcpHeaderLen)));
       }
     },
     // The first pass's summary holds the final conversations (the second repeats it exactly).
@@ -145,14 +144,39 @@ export function indexCapture(open: () => ByteSource, onProgress?: (fraction: num
   return index!;
 }
 
-/** The options that matter in a handshake, in Wireshark's words: "MSS=1460 SACK_PERM WS=128 TFO=R". */
-export function handshakeOptionsText(options: TcpOption[]): string {
+/** What a SYN or SYN-ACK offered: the options that are negotiated once, for the whole connection. */
+export interface HandshakeOptions {
+  mss: number | null;
+  /** Window scale shift (the window is multiplied by 2^shift), null when not offered. */
+  wsShift: number | null;
+  sackPerm: boolean;
+  /** TSval of the SYN's timestamp option, null when not offered. */
+  tsval: number | null;
+  tfo: 'request' | 'cookie' | null;
+  /** In Wireshark's words: "MSS=1460 SACK_PERM WS=128 TFO=R". */
+  text: string;
+}
+
+export function handshakeOptions(options: TcpOption[]): HandshakeOptions {
+  const out: HandshakeOptions = { mss: null, wsShift: null, sackPerm: false, tsval: null, tfo: null, text: '' };
   const parts: string[] = [];
   for (const o of options) {
-    if ('mss' in o) parts.push(`MSS=${o.mss}`);
-    else if (o.name === 'SACK_PERM') parts.push('SACK_PERM');
-    else if ('multiplier' in o) parts.push(`WS=${o.multiplier}`);
-    else if ('cookie' in o) parts.push(o.request ? 'TFO=R' : 'TFO=C');
+    if ('mss' in o) {
+      out.mss = o.mss;
+      parts.push(`MSS=${o.mss}`);
+    } else if (o.name === 'SACK_PERM') {
+      out.sackPerm = true;
+      parts.push('SACK_PERM');
+    } else if ('multiplier' in o) {
+      out.wsShift = o.shift;
+      parts.push(`WS=${o.multiplier}`);
+    } else if ('tsval' in o) {
+      out.tsval = o.tsval;
+    } else if ('cookie' in o) {
+      out.tfo = o.request ? 'request' : 'cookie';
+      parts.push(o.request ? 'TFO=R' : 'TFO=C');
+    }
   }
-  return parts.join(' ');
+  out.text = parts.join(' ');
+  return out;
 }

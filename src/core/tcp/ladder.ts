@@ -2,6 +2,7 @@ import { CaptureIndex } from '../index/captureIndex';
 import { analysisFlagNames, Endpoint, TH_ACK, TH_FIN, TH_RST, TH_SYN } from './analysis';
 import { flagNames } from '../report';
 import { SideState, StateTrace, traceStates } from './states';
+import { StepFacts, StreamMarks, stepFacts, streamMarks } from '../explain/steps';
 
 /** The rows of a ladder diagram for one connection: what the webview draws and the CLI prints. */
 
@@ -30,6 +31,8 @@ export interface LadderRow {
   /** Each side's state after this segment. */
   client: SideState;
   server: SideState;
+  /** What this step does, for its note (src/core/explain/steps.ts puts it into words). */
+  step: StepFacts;
 }
 
 export interface Ladder {
@@ -96,6 +99,7 @@ export interface StreamFacts {
   segments: Uint32Array;
   trace: StateTrace;
   phases: Phase[];
+  marks: StreamMarks;
 }
 
 export function streamFacts(index: CaptureIndex, stream: number): StreamFacts {
@@ -114,14 +118,14 @@ export function streamFacts(index: CaptureIndex, stream: number): StreamFacts {
     facts.map((f) => f.len),
     facts.map((f) => (f.fromClient ? 1 : 0)),
   );
-  return { segments, trace, phases };
+  return { segments, trace, phases, marks: streamMarks(index, segments, trace) };
 }
 
 export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = streamFacts(index, req.stream)): Ladder {
   const conv = index.summary.analyzer.conversations[req.stream];
   if (!conv) throw new RangeError(`no TCP stream ${req.stream} in this capture`);
   const numbers = req.numbers ?? 'relative';
-  const { segments, trace, phases } = facts;
+  const { segments, trace, phases, marks } = facts;
   const first = Math.max(0, Math.min(req.first ?? 0, segments.length));
   const end = Math.min(segments.length, first + (req.count ?? segments.length));
   const t0 = segments.length ? index.tsSec[segments[0]!]! + index.tsNsec[segments[0]!]! / 1e9 : 0;
@@ -137,7 +141,7 @@ export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = str
     if (ack !== null) label += ` Ack=${ack}`;
     label += ` Win=${index.win[i]} Len=${index.len[i]}`;
     const opts = index.synOptions.get(i);
-    if (opts) label += ` ${opts}`;
+    if (opts?.text) label += ` ${opts.text}`;
     const step = trace.steps[n]!;
     rows.push({
       n,
@@ -156,6 +160,7 @@ export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = str
       phase: phases[n]!,
       client: step.client,
       server: step.server,
+      step: stepFacts(index, segments, trace, marks, n, numbers),
     });
   }
   return {

@@ -104,7 +104,22 @@ export function traceStates(segments: readonly SegmentFacts[]): StateTrace {
     receive(receiver, s, index);
     steps.push({ frame: s.frame, client: snapshot(client), server: snapshot(server) });
   });
+  if (openedBySyn) rewriteUnansweredServer(segments, initial, steps);
   return { initial, steps };
+}
+
+/**
+ * A server that never answers a SYN shows nothing of its state: it stays as assumed (LISTEN?),
+ * not SYN_RECEIVED. One whose first answer is a RST was never listening: CLOSED (a SYN to a
+ * port without a listener is refused from CLOSED).
+ */
+function rewriteUnansweredServer(segments: readonly SegmentFacts[], initial: StateTrace['initial'], steps: StateStep[]): void {
+  const firstFromServer = segments.findIndex((s) => !s.fromClient);
+  if (firstFromServer >= 0 && !(segments[firstFromServer]!.flags & TH_RST)) return;
+  const assumed: SideState = firstFromServer < 0 ? { ...initial.server } : { state: 'CLOSED', inferred: true };
+  if (firstFromServer >= 0) initial.server = { ...assumed };
+  const end = firstFromServer < 0 ? steps.length : firstFromServer;
+  for (let i = 0; i < end; i++) steps[i]!.server = { ...assumed };
 }
 
 /** True when the segment shows its sender had not yet received what was taken as received. */
