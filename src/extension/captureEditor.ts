@@ -1,22 +1,23 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { Lang } from '../core/explain/glossary';
 import type { Ladder } from '../core/tcp/ladder';
 import type { CaptureOverview, ConnectionRow, FromWebview, ToWebview } from '../shared/protocol';
-import type { WorkerReply, WorkerRequest } from './indexWorker';
+import type { ExportFormat, WorkerReply, WorkerRequest } from './indexWorker';
+import type { ConnectionExplanation } from '../core/explain/connection';
+import { say, userLanguage } from './l10n';
 import { webviewStrings } from './strings';
 
 export const VIEW_TYPE = 'tcpExplainer.capture';
 
+export const EXPORT_COMMANDS: Record<ExportFormat, string> = {
+  markdown: 'tcpExplainer.copyMarkdown',
+  mermaid: 'tcpExplainer.exportMermaid',
+  svg: 'tcpExplainer.exportSvg',
+};
+
 /** Files at least this large get a cancellable progress notification while they are indexed. */
 const PROGRESS_NOTIFICATION_BYTES = 32 << 20;
-
-export function userLanguage(): Lang {
-  const setting = vscode.workspace.getConfiguration('tcpExplainer').get<string>('language', 'auto');
-  if (setting === 'en' || setting === 'zh-cn') return setting;
-  return vscode.env.language.toLowerCase().startsWith('zh') ? 'zh-cn' : 'en';
-}
 
 export function numbersSetting(): 'relative' | 'absolute' {
   return vscode.workspace.getConfiguration('tcpExplainer').get<string>('sequenceNumbers', 'relative') === 'absolute'
@@ -28,7 +29,7 @@ export function numbersSetting(): 'relative' | 'absolute' {
 export class CaptureDocument implements vscode.CustomDocument {
   readonly indexed: Promise<{ overview: CaptureOverview; connections: ConnectionRow[] }>;
   private readonly worker: Worker;
-  private readonly pending = new Map<number, (r: Extract<WorkerReply, { type: 'ladder' }>) => void>();
+  private readonly pending = new Map<number, (r: Extract<WorkerReply, { type: 'ladder' | 'export' }>) => void>();
   private nextId = 1;
   private readonly progressListeners = new Set<(fraction: number) => void>();
 
@@ -51,6 +52,7 @@ export class CaptureDocument implements vscode.CustomDocument {
             reject(new Error(m.message));
             break;
           case 'ladder':
+          case 'export':
             this.pending.get(m.id)?.(m);
             this.pending.delete(m.id);
             break;
@@ -72,12 +74,25 @@ export class CaptureDocument implements vscode.CustomDocument {
     return new vscode.Disposable(() => this.progressListeners.delete(listener));
   }
 
-  async ladder(stream: number, first: number, count: number): Promise<Ladder> {
+  async ladder(stream: number, first: number, count: number): Promise<{ ladder: Ladder; explanation?: ConnectionExplanation }> {
     await this.indexed;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, (m) => (m.ladder ? resolve(m.ladder) : reject(new Error(m.error ?? 'no ladder'))));
+      this.pending.set(id, (m) =>
+        m.type === 'ladder' && m.ladder ? resolve({ ladder: m.ladder, explanation: m.explanation }) : reject(new Error(m.error ?? 'no ladder')),
+      );
       const req: WorkerRequest = { type: 'ladder', id, stream, first, count, numbers: numbersSetting() };
+      this.worker.postMessage(req);
+    });
+  }
+
+  /** One connection as Markdown, Mermaid or SVG text, in the user's language. */
+  async export(stream: number, format: ExportFormat): Promise<string> {
+    await this.indexed;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (m) => (m.type === 'export' && m.text !== undefined ? resolve(m.text) : reject(new Error(m.error ?? 'nothing to export'))));
+      const req: WorkerRequest = { type: 'export', id, stream, format, lang: userLanguage(), numbers: numbersSetting() };
       this.worker.postMessage(req);
     });
   }
@@ -113,7 +128,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     const size = bytes ? bytes.length : (await vscode.workspace.fs.stat(uri)).size;
     if (size >= PROGRESS_NOTIFICATION_BYTES) {
       void vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Reading ${path.basename(uri.path)}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: say('Reading {0}', path.basename(uri.path)), cancellable: true },
         (progress, token) => {
           let reported = 0;
           const sub = doc.onProgress((f) => {
@@ -149,6 +164,10 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     });
     const configSub = vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('tcpExplainer.sequenceNumbers')) post({ type: 'numbers', numbers: numbersSetting() });
+      if (e.affectsConfiguration('tcpExplainer.language')) {
+        const lang = userLanguage();
+        post({ type: 'language', lang, strings: webviewStrings(lang) });
+      }
     });
     panel.onDidDispose(() => {
       this.editors.delete(editor);
@@ -170,13 +189,16 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
           break;
         case 'ladder':
           try {
-            post({ type: 'ladder', ladder: await document.ladder(m.stream, m.first, m.count) });
+            post({ type: 'ladder', ...(await document.ladder(m.stream, m.first, m.count)) });
           } catch (e) {
             post({ type: 'error', message: (e as Error).message });
           }
           break;
         case 'selected':
           editor.selected = m.stream;
+          break;
+        case 'export':
+          await vscode.commands.executeCommand(EXPORT_COMMANDS[m.format], document.uri, m.stream);
           break;
       }
     });

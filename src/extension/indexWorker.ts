@@ -5,10 +5,12 @@ import { ByteSource, MemorySource } from '../core/capture/source';
 import { CaptureFormatError } from '../core/capture/types';
 import { linkTypeName } from '../core/decode/linktypes';
 import { Lang } from '../core/explain/glossary';
-import { endingText, openingText, summarize } from '../core/explain/summary';
+import { ConnectionExplanation, explainConnection } from '../core/explain/connection';
+import { explanationMarkdown, ladderMermaid, ladderSvg } from '../core/explain/export';
+import { scenarioShort } from '../core/explain/scenario';
 import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
 import { secondsBetween } from '../core/report';
-import { StreamFacts, buildLadder, streamFacts } from '../core/tcp/ladder';
+import { Ladder, StreamFacts, buildLadder, streamFacts } from '../core/tcp/ladder';
 import type { CaptureOverview, ConnectionRow } from '../shared/protocol';
 
 /**
@@ -17,13 +19,17 @@ import type { CaptureOverview, ConnectionRow } from '../shared/protocol';
  */
 export type WorkerRequest =
   | { type: 'index'; file?: string; bytes?: Uint8Array; name: string; lang: Lang }
-  | { type: 'ladder'; id: number; stream: number; first: number; count: number; numbers: 'relative' | 'absolute' };
+  | { type: 'ladder'; id: number; stream: number; first: number; count: number; numbers: 'relative' | 'absolute' }
+  | { type: 'export'; id: number; stream: number; format: ExportFormat; lang: Lang; numbers: 'relative' | 'absolute' };
+
+export type ExportFormat = 'markdown' | 'mermaid' | 'svg';
 
 export type WorkerReply =
   | { type: 'progress'; fraction: number }
   | { type: 'indexed'; overview: CaptureOverview; connections: ConnectionRow[] }
   | { type: 'failed'; message: string }
-  | { type: 'ladder'; id: number; ladder?: import('../core/tcp/ladder').Ladder; error?: string };
+  | { type: 'ladder'; id: number; ladder?: Ladder; explanation?: ConnectionExplanation; error?: string }
+  | { type: 'export'; id: number; text?: string; error?: string };
 
 let index: CaptureIndex | null = null;
 const facts = new Map<number, StreamFacts>();
@@ -49,19 +55,35 @@ function overviewOf(ix: CaptureIndex, name: string): CaptureOverview {
   };
 }
 
+function factsOf(ix: CaptureIndex, stream: number): StreamFacts {
+  let f = facts.get(stream);
+  if (!f) {
+    f = streamFacts(ix, stream);
+    facts.set(stream, f);
+  }
+  return f;
+}
+
 function rowsOf(ix: CaptureIndex, lang: Lang): ConnectionRow[] {
   return ix.summary.analyzer.conversations.map((c) => {
-    const sum = summarize(c);
+    // Not cached: a capture of 100k connections would keep every trace for nothing.
+    const x = explainConnection(ix, c.stream);
+    const words = scenarioShort(x, lang);
     const toServer = c.clientIsA ? c.flowAB : c.flowBA;
     const toClient = c.clientIsA ? c.flowBA : c.flowAB;
     const ep = (e: { address: string; port: number }): string => (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`);
-    const interest = (sum.opening === 'handshake' ? 2 : 0) + (sum.ending === 'closed' ? 2 : sum.ending === 'reset' ? 1 : 0);
+    const opened = x.opening === 'three-way-handshake' || x.opening === 'syn-retransmitted' || x.opening === 'simultaneous-open' || x.opening === 'tcp-fast-open';
+    const closed = x.closing !== 'open-at-end' && x.closing !== 'reset' && x.closing !== 'rst-after-fin';
+    const interest = (opened ? 2 : 0) + (closed ? 2 : x.closing === 'open-at-end' ? 0 : 1);
     return {
       stream: c.stream,
       client: ep(c.clientIsA ? c.a : c.b),
       server: ep(c.clientIsA ? c.b : c.a),
-      opened: openingText(sum, lang),
-      ended: endingText(sum, lang),
+      opening: x.opening,
+      closing: x.closing,
+      activeCloser: x.activeCloser,
+      opened: words.opened,
+      ended: words.ended,
       packets: toServer.packets + toClient.packets,
       bytesToServer: toServer.bytes,
       bytesToClient: toClient.bytes,
@@ -104,15 +126,30 @@ parentPort?.on('message', (req: WorkerRequest) => {
   if (req.type === 'ladder') {
     try {
       if (!index) throw new Error('the capture is not indexed yet');
-      let f = facts.get(req.stream);
-      if (!f) {
-        f = streamFacts(index, req.stream);
-        facts.set(req.stream, f);
-      }
+      const f = factsOf(index, req.stream);
       const ladder = buildLadder(index, { stream: req.stream, first: req.first, count: req.count, numbers: req.numbers }, f);
-      post({ type: 'ladder', id: req.id, ladder });
+      // The first page brings the connection's explanation, for the summary above the ladder.
+      const explanation = req.first === 0 ? explainConnection(index, req.stream, f) : undefined;
+      post({ type: 'ladder', id: req.id, ladder, explanation });
     } catch (e) {
       post({ type: 'ladder', id: req.id, error: (e as Error).message });
+    }
+    return;
+  }
+  if (req.type === 'export') {
+    try {
+      if (!index) throw new Error('the capture is not indexed yet');
+      const f = factsOf(index, req.stream);
+      const ladder = buildLadder(index, { stream: req.stream, numbers: req.numbers }, f);
+      const text =
+        req.format === 'markdown'
+          ? explanationMarkdown(explainConnection(index, req.stream, f), ladder, req.lang)
+          : req.format === 'mermaid'
+            ? ladderMermaid(ladder, req.lang)
+            : ladderSvg(ladder, req.lang);
+      post({ type: 'export', id: req.id, text });
+    } catch (e) {
+      post({ type: 'export', id: req.id, error: (e as Error).message });
     }
   }
 });

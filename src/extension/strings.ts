@@ -36,6 +36,11 @@ const UI: Record<Lang, Strings> = {
     stateAfter: 'State after this segment',
     relative: 'relative',
     absolute: 'absolute',
+    more: 'Options, timing and events',
+    packetCount: '{0} packets ({1} TCP)',
+    copyMarkdown: 'Copy as Markdown',
+    exportMermaid: 'Mermaid',
+    exportSvg: 'SVG',
   },
   'zh-cn': {
     connections: 'TCP 连接',
@@ -54,7 +59,7 @@ const UI: Record<Lang, Strings> = {
     server: '服务器',
     handshake: '三次握手',
     data: '数据传输',
-    teardown: '四次挥手',
+    teardown: '挥手（关闭连接）',
     inferred: '推断：抓包无法直接显示这个状态',
     pick: '选择一个连接，查看它的时序图。',
     noConnections: '这个抓包里没有 TCP 连接。',
@@ -69,6 +74,11 @@ const UI: Record<Lang, Strings> = {
     stateAfter: '本报文段之后的状态',
     relative: '相对',
     absolute: '绝对',
+    more: '选项、时间与事件',
+    packetCount: '{0} 个包（{1} 个 TCP）',
+    copyMarkdown: '复制为 Markdown',
+    exportMermaid: 'Mermaid',
+    exportSvg: 'SVG',
   },
 };
 

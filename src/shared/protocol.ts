@@ -3,15 +3,20 @@
  * first (`ready`), the host answers (`init`); rows of a ladder are paged on demand.
  * Types only: both sides import this file and nothing else from each other.
  */
+import type { ConnectionExplanation } from '../core/explain/connection';
+import type { ClosingScenario, OpeningScenario } from '../core/explain/scenario';
 import type { Ladder } from '../core/tcp/ladder';
 
 export interface ConnectionRow {
   stream: number;
   client: string;
   server: string;
-  /** "handshake", "no handshake captured", "refused (RST)"... */
+  opening: OpeningScenario;
+  closing: ClosingScenario;
+  activeCloser: 'client' | 'server' | 'both' | null;
+  /** The opening in a few words, in the user's language ("three-way handshake", "refused (RST)"). */
   opened: string;
-  /** "FIN from server, closed", "reset by client", "still open at the end"... */
+  /** The closing in a few words ("four-way close, client first", "reset by server"). */
   ended: string;
   packets: number;
   bytesToServer: number;
@@ -55,9 +60,11 @@ export type ToWebview =
   /** The capture could not be read. */
   | { type: 'error'; message: string }
   /** A page of a ladder, answering `ladder`. */
-  | { type: 'ladder'; ladder: Ladder }
+  | { type: 'ladder'; ladder: Ladder; explanation?: ConnectionExplanation }
   /** Show this connection (from the command or the quick pick). */
   | { type: 'select'; stream: number }
+  /** The language setting changed. */
+  | { type: 'language'; lang: 'en' | 'zh-cn'; strings: Strings }
   /** The sequence-number setting changed. */
   | { type: 'numbers'; numbers: 'relative' | 'absolute' };
 
@@ -67,4 +74,6 @@ export type FromWebview =
   /** Rows [first, first + count) of a connection's ladder. */
   | { type: 'ladder'; stream: number; first: number; count: number }
   /** The user picked a connection (so the host knows what "Explain" refers to). */
-  | { type: 'selected'; stream: number };
+  | { type: 'selected'; stream: number }
+  /** A button above the ladder: copy the explanation or export the diagram. */
+  | { type: 'export'; stream: number; format: 'markdown' | 'mermaid' | 'svg' };

@@ -1,4 +1,7 @@
+import { ConnectionExplanation, narrateConnection } from '../core/explain/connection';
 import { Lang, NumberFacts, Term, explainAck, explainSeq } from '../core/explain/glossary';
+import { scenarioShort } from '../core/explain/scenario';
+import { describeStep } from '../core/explain/steps';
 import type { Ladder, LadderRow } from '../core/tcp/ladder';
 import type { CaptureOverview, ConnectionRow, FromWebview, Strings, ToWebview } from '../shared/protocol';
 
@@ -24,7 +27,7 @@ interface SavedState {
 
 type SortKey = 'stream' | 'client' | 'packets' | 'bytesToServer' | 'bytesToClient' | 'duration' | 'irtt';
 
-const ROW_HEIGHT = 60;
+const ROW_HEIGHT = 72;
 const PAGE = 200;
 
 const vscode = acquireVsCodeApi();
@@ -37,6 +40,8 @@ let overview: CaptureOverview | null = null;
 let numbers: 'relative' | 'absolute' = 'relative';
 /** Ladder rows received, per stream: segment number -> row. */
 const ladders = new Map<number, { meta: Ladder; rows: Map<number, LadderRow>; requested: Set<number> }>();
+/** Each connection's explanation (it comes with the first page of its ladder). */
+const explanations = new Map<number, ConnectionExplanation>();
 
 const app = document.getElementById('app')!;
 const t = (key: string): string => strings[key] ?? key;
@@ -60,13 +65,16 @@ const filterInput = el('input', { type: 'search', class: 'filter' });
 const table = el('table', { class: 'conn-table', role: 'grid' });
 const ladderSection = el('section', { class: 'ladder', 'aria-label': 'ladder' });
 const ladderTitle = el('div', { class: 'ladder-title' });
+const ladderTools = el('div', { class: 'ladder-tools', role: 'toolbar' });
+const story = el('div', { class: 'story' });
 const lanes = el('div', { class: 'lanes' });
 const scroller = el('div', { class: 'ladder-scroll', tabindex: '0' });
 const canvas = el('div', { class: 'ladder-canvas' });
 const details = el('aside', { class: 'details', 'aria-live': 'polite' });
 const tooltip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
 scroller.append(canvas);
-ladderSection.append(ladderTitle, lanes, scroller, details);
+ladderSection.append(el('div', { class: 'ladder-head' }), story, lanes, scroller, details);
+ladderSection.firstElementChild!.append(ladderTitle, ladderTools);
 tableSection.append(filterInput, el('div', { class: 'table-wrap' }));
 tableSection.lastElementChild!.append(table);
 app.append(header, tableSection, ladderSection, tooltip);
@@ -100,6 +108,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       app.append(el('p', { class: 'error', role: 'alert' }, m.message));
       break;
     case 'ladder': {
+      if (m.explanation) explanations.set(m.ladder.stream, m.explanation);
       const entry = ladders.get(m.ladder.stream) ?? { meta: m.ladder, rows: new Map(), requested: new Set() };
       entry.meta = m.ladder;
       for (const r of m.ladder.rows) entry.rows.set(r.n, r);
@@ -113,6 +122,14 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
     case 'numbers':
       numbers = m.numbers;
       ladders.clear();
+      renderLadder();
+      break;
+    case 'language':
+      lang = m.lang;
+      strings = m.strings;
+      document.documentElement.lang = lang === 'zh-cn' ? 'zh-CN' : 'en';
+      renderOverview();
+      renderTable();
       renderLadder();
       break;
   }
@@ -131,7 +148,7 @@ function renderOverview(): void {
     el(
       'p',
       { class: 'facts' },
-      `${o.format} · ${o.linkTypes.join(', ') || '—'} · ${o.packets} packets (${o.tcpPackets} TCP) · ${o.span.toFixed(6)} s · ${connections.length} ${t('connections')}`,
+      `${o.format} · ${o.linkTypes.join(', ') || '—'} · ${t('packetCount').replace('{0}', String(o.packets)).replace('{1}', String(o.tcpPackets))} · ${o.span.toFixed(6)} s · ${connections.length} ${t('connections')}`,
     ),
   );
   for (const n of o.notes) header.append(el('p', { class: 'note' }, n));
@@ -140,8 +157,8 @@ function renderOverview(): void {
 const COLUMNS: Array<{ key: SortKey | null; label: string; cell: (c: ConnectionRow) => string; num?: boolean }> = [
   { key: 'stream', label: 'stream', cell: (c) => String(c.stream), num: true },
   { key: 'client', label: 'clientServer', cell: (c) => `${c.client} → ${c.server}` },
-  { key: null, label: 'opened', cell: (c) => c.opened },
-  { key: null, label: 'ended', cell: (c) => c.ended },
+  { key: null, label: 'opened', cell: (c) => scenarioShort({ ...c, synRetransmissions: 0, synRetransmissionSpan: null }, lang).opened },
+  { key: null, label: 'ended', cell: (c) => scenarioShort({ ...c, synRetransmissions: 0, synRetransmissionSpan: null }, lang).ended },
   { key: 'packets', label: 'packets', cell: (c) => String(c.packets), num: true },
   { key: 'bytesToServer', label: 'bytesToServer', cell: (c) => String(c.bytesToServer), num: true },
   { key: 'bytesToClient', label: 'bytesToClient', cell: (c) => String(c.bytesToClient), num: true },
@@ -262,6 +279,8 @@ function renderLadder(): void {
   const stream = saved.selected;
   canvas.textContent = '';
   lanes.textContent = '';
+  ladderTools.textContent = '';
+  story.textContent = '';
   if (stream === null) {
     ladderTitle.textContent = t('pick');
     canvas.style.height = '0px';
@@ -275,6 +294,8 @@ function renderLadder(): void {
   }
   const meta = entry.meta;
   ladderTitle.textContent = `${t('stream')} ${stream}: ${meta.client.address}:${meta.client.port} → ${meta.server.address}:${meta.server.port} · ${meta.total} ${t('segments')} · ${t(numbers)}`;
+  renderStory(stream);
+  renderTools(stream);
   lanes.append(laneHead(t('client'), `${meta.client.address}:${meta.client.port}`, meta.initial.client), laneHead(t('server'), `${meta.server.address}:${meta.server.port}`, meta.initial.server));
   canvas.style.height = `${meta.total * ROW_HEIGHT}px`;
   const top = scroller.scrollTop;
@@ -290,6 +311,29 @@ function renderLadder(): void {
   }
 }
 
+/** The connection in words, above its ladder: how it opened and closed, then the details. */
+function renderStory(stream: number): void {
+  const x = explanations.get(stream);
+  if (!x) return;
+  const n = narrateConnection(x, lang);
+  story.append(el('p', { class: 'summary' }, n.summary.join(lang === 'zh-cn' ? '' : ' ')));
+  const more = el('details');
+  more.append(el('summary', {}, t('more')));
+  const ul = el('ul');
+  for (const d of n.details) ul.append(el('li', {}, d));
+  more.append(ul);
+  story.append(more);
+}
+
+function renderTools(stream: number): void {
+  const button = (label: string, format: 'markdown' | 'mermaid' | 'svg'): HTMLButtonElement => {
+    const b = el('button', { type: 'button', class: 'tool', 'data-export': format }, t(label));
+    b.addEventListener('click', () => vscode.postMessage({ type: 'export', stream, format }));
+    return b;
+  };
+  ladderTools.append(button('copyMarkdown', 'markdown'), button('exportMermaid', 'mermaid'), button('exportSvg', 'svg'));
+}
+
 function laneHead(role: string, endpoint: string, state: { state: string; inferred: boolean }): HTMLElement {
   const d = el('div', { class: 'lane-head' });
   d.append(el('strong', {}, role), el('span', { class: 'endpoint' }, endpoint), stateBadge(state));
@@ -298,7 +342,8 @@ function laneHead(role: string, endpoint: string, state: { state: string; inferr
 
 function stateBadge(s: { state: string; inferred: boolean }): HTMLElement {
   const b = el('span', { class: `state${s.inferred ? ' inferred' : ''}`, 'data-state': s.state }, s.inferred ? `${s.state}?` : s.state);
-  if (s.inferred) b.setAttribute('data-hover', t('inferred'));
+  const meaning = t(`term.${s.state}`);
+  b.setAttribute('data-hover', s.inferred ? `${meaning}\n${t('inferred')}` : meaning);
   return b;
 }
 
@@ -322,8 +367,10 @@ function ladderRow(r: LadderRow, phaseStarts: boolean): HTMLElement {
   const arrow = el('div', { class: 'arrow' });
   const label = el('div', { class: 'label' });
   label.append(...labelTokens(r));
-  if (r.analysis.length) label.append(el('span', { class: 'analysis' }, ` ${r.analysis.map((a) => `[${a.replace(/_/g, ' ')}]`).join(' ')}`));
-  arrow.append(label, el('div', { class: 'line' }));
+  for (const a of r.analysis) label.append(' ', el('span', { class: 'analysis', 'data-term': a }, `[${a.replace(/_/g, ' ')}]`));
+  const words = describeStep(r, lang, ladders.get(saved.selected ?? -1)?.meta.server.port);
+  const note = el('div', { class: 'note', 'data-hover': words.full }, words.short);
+  arrow.append(label, el('div', { class: 'line' }), note);
   row.append(arrow, stateBadge(r.server));
   row.addEventListener('click', () => showDetails(r));
   return row;
@@ -361,7 +408,7 @@ function showDetails(r: LadderRow): void {
   add('Win', String(r.win));
   if (r.analysis.length) add('Analysis', r.analysis.join(', '));
   add(t('stateAfter'), `${t('client')} ${r.client.state} · ${t('server')} ${r.server.state}`);
-  details.append(el('h2', {}, `${t('segment')} ${r.n + 1}`), dl);
+  details.append(el('h2', {}, `${t('segment')} ${r.n + 1}`), el('p', { class: 'explanation' }, describeStep(r, lang, ladders.get(saved.selected ?? -1)?.meta.server.port).full), dl);
 }
 
 // ---------------------------------------------------------------- hovers

@@ -45,7 +45,9 @@ describe('the capture editor, driven like a person would (code-server + Chromium
     fs.mkdirSync(shots, { recursive: true });
     cs = await startCodeServer();
     browser = await chromium.launch({ executablePath: process.env.TCPX_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    // The clipboard permission lets "Copy as Markdown" write, as a person's browser would allow.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 950 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    page = await context.newPage();
     await page.goto(workbenchUrl(cs.url));
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     // The custom editor must be registered before a capture is opened, or it lands in a text editor.
@@ -63,8 +65,8 @@ describe('the capture editor, driven like a person would (code-server + Chromium
     await row.waitFor({ timeout: 30000 });
     const text = await row.innerText();
     assert.match(text, /127\.0\.0\.1:53416 → 127\.0\.0\.1:4000/);
-    assert.match(text, /handshake/);
-    assert.match(text, /FIN from server, closed/);
+    assert.match(text, /three-way handshake/);
+    assert.match(text, /three-segment close, server first/);
     await page.screenshot({ path: path.join(shots, 'connections.png') });
   });
 
@@ -77,6 +79,33 @@ describe('the capture editor, driven like a person would (code-server + Chromium
       assert.ok(ladder.includes(expected), `the ladder does not show "${expected}":\n${ladder}`);
     }
     for (const section of ['THREE-WAY HANDSHAKE', 'DATA', 'TEARDOWN']) assert.ok(ladder.toUpperCase().includes(section), section);
+    // The connection in words above the ladder, and a note on every step.
+    assert.match(ladder, /Opened with a three-way handshake.*Closed in three segments/s);
+    const notes = await webview().locator('.seg .note').allInnerTexts();
+    assert.equal(notes.length, 10);
+    assert.equal(notes[2], 'ACKs the SYN-ACK: handshake done · Ack = 0 + 1 (SYN) = 1');
+    assert.equal(notes[9], 'Last ACK; server waits in TIME_WAIT (2×MSL) · Ack = 79 + 1 (FIN) = 80');
+  });
+
+  it('hovering a step\'s note gives the whole explanation; a state says what it means', async () => {
+    const tip = webview().locator('.tooltip');
+    await webview().locator('.seg .note').nth(2).hover();
+    await tip.waitFor({ state: 'visible' });
+    assert.match(await tip.innerText(), /Why a third segment.*both directions work/s);
+    await page.screenshot({ path: path.join(shots, 'ladder-note.png') });
+    await webview().locator('.seg .state[data-state="TIME_WAIT"]').first().hover();
+    await page.waitForTimeout(300);
+    assert.match(await tip.innerText(), /2×MSL/);
+    await webview().locator('.story details summary').click();
+    assert.match(await webview().locator('.story').innerText(), /iRTT .* ms/);
+  });
+
+  it('"Copy as Markdown" above the ladder copies the explanation', async () => {
+    await webview().locator('.ladder-tools [data-export="markdown"]').click();
+    await page.locator('.notification-toast', { hasText: 'Copied the explanation of stream 0 as Markdown.' }).waitFor({ timeout: 10000 });
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.match(copied, /^## Stream 0: 127\.0\.0\.1:53416 → 127\.0\.0\.1:4000/);
+    assert.match(copied, /\| 3 \| .* \| ACKs the SYN-ACK: handshake done · Ack = 0 \+ 1 \(SYN\) = 1 \|/);
   });
 
   it('hovering SYN says what it means; hovering Ack=1 says where the 1 comes from', async () => {
@@ -143,5 +172,25 @@ describe('the capture editor, driven like a person would (code-server + Chromium
     await colorTheme('Dark High Contrast');
     await webview().locator('.seg').first().waitFor();
     await page.screenshot({ path: path.join(shots, 'ladder-high-contrast.png') });
+  });
+
+  it('speaks Chinese when the language setting says so (screenshot)', async () => {
+    await colorTheme('Light Modern');
+    await runCommand('Preferences: Open User Settings (JSON)');
+    await page.waitForTimeout(1500);
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('{"tcpExplainer.language": "zh-cn", "workbench.colorTheme": "Light Modern"}');
+    await page.keyboard.press('Control+S');
+    await page.waitForTimeout(1000);
+    await quickOpen('01_http_node_conn_close.pcapng');
+    await runCommand('Explain TCP connection');
+    const note = webview().locator('.seg .note').nth(8);
+    await note.filter({ hasText: '三次挥手' }).waitFor({ timeout: 15000 });
+    assert.match(await webview().locator('.story').innerText(), /通过三次握手建立/);
+    assert.match(await webview().locator('.conn-table').innerText(), /三次挥手，服务器先关闭/);
+    await note.hover();
+    await webview().locator('.tooltip').waitFor({ state: 'visible' });
+    assert.match(await webview().locator('.tooltip').innerText(), /三个报文段而不是四个/);
+    await page.screenshot({ path: path.join(shots, 'ladder-zh-cn.png') });
   });
 });

@@ -99,6 +99,88 @@ describe('capture editor in a real VS Code', () => {
     }
   });
 
+  it('the first page of a ladder brings the connection\'s explanation', async () => {
+    const ext = await api();
+    const uri = uriOf('18_four_way_close_client_first.pcapng');
+    await vscode.commands.executeCommand('tcpExplainer.explainConnection', uri, 0);
+    const editor = await until('the editor', () => ext.editorFor(uri));
+    const m = await until('a first ladder page', () => posted(editor.posted, 'ladder').find((l) => l.ladder.first === 0));
+    assert.deepEqual([m.explanation?.opening, m.explanation?.closing, m.explanation?.activeCloser], ['three-way-handshake', 'four-way-close', 'client']);
+    assert.deepEqual(
+      m.ladder.rows.map((r) => r.step.kind),
+      ['syn', 'syn-ack', 'handshake-ack', 'data', 'ack', 'data', 'ack', 'fin', 'fin-ack', 'fin-passive', 'last-ack'],
+    );
+  });
+
+  it('"Copy explanation as Markdown" puts the explanation and its steps on the clipboard', async () => {
+    const uri = uriOf('01_http_node_conn_close.pcapng');
+    const text = await vscode.commands.executeCommand<string>('tcpExplainer.copyMarkdown', uri, 0);
+    assert.match(text, /^## Stream 0: 127\.0\.0\.1:53416 → 127\.0\.0\.1:4000/);
+    assert.match(text, /Closed in three segments/);
+    assert.match(text, /\| 10 \| .*Ack = 79 \+ 1 \(FIN\) = 80 \|/);
+    assert.equal(await vscode.env.clipboard.readText(), text);
+  });
+
+  it('"Export ladder as Mermaid sequence diagram" opens the diagram in an editor', async () => {
+    const uri = uriOf('06b_simultaneous_close.pcapng');
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('tcpExplainer.exportMermaid', uri, 0);
+    assert.ok(doc, 'no document');
+    assert.equal(vscode.window.activeTextEditor?.document, doc);
+    const text = doc.getText();
+    assert.match(text, /^sequenceDiagram\n/);
+    assert.equal(text.split('\n').filter((l) => /^ {4}(C->>S|S->>C): /.test(l)).length, 11);
+    assert.match(text, /Note over C: CLOSING/);
+    // An untitled editor would ask to be saved when the next test closes everything.
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('"Export ladder as SVG" writes the drawing where it is told', async () => {
+    const target = vscode.Uri.file(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tcpx-svg-')), 'ladder.svg'));
+    const where = await vscode.commands.executeCommand<vscode.Uri>('tcpExplainer.exportSvg', uriOf('01_http_node_conn_close.pcap'), 0, target);
+    assert.equal(where?.fsPath, target.fsPath);
+    const svg = fs.readFileSync(target.fsPath, 'utf8');
+    assert.match(svg, /^<svg xmlns/);
+    assert.equal((svg.match(/<line class="arrow/g) ?? []).length, 10);
+  });
+
+  it('the language setting switches the webview and the exports to Chinese', async () => {
+    const ext = await api();
+    const uri = uriOf('01_http_node_conn_close.pcapng');
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'tcpExplainer.capture');
+    const editor = await until('the editor', () => ext.editorFor(uri));
+    await until('init', () => posted(editor.posted, 'init')[0]);
+    const config = vscode.workspace.getConfiguration('tcpExplainer');
+    await config.update('language', 'zh-cn', vscode.ConfigurationTarget.Global);
+    try {
+      const m = await until('language message', () => posted(editor.posted, 'language')[0]);
+      assert.equal(m.lang, 'zh-cn');
+      assert.equal(m.strings['handshake'], '三次握手');
+      assert.match(m.strings['term.TIME_WAIT']!, /2×MSL/);
+      const md = await vscode.commands.executeCommand<string>('tcpExplainer.copyMarkdown', uri, 0);
+      assert.match(md, /^## 流 0：/);
+      assert.match(md, /三个报文段完成关闭/);
+    } finally {
+      await config.update('language', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('every command is contributed with its title from package.nls.json', async () => {
+    const all = await vscode.commands.getCommands(true);
+    const pkg = vscode.extensions.getExtension('tcp-explainer.tcp-explainer')!.packageJSON as {
+      contributes: { commands: Array<{ command: string; title: string }> };
+    };
+    const titles = Object.fromEntries(pkg.contributes.commands.map((c) => [c.command, c.title]));
+    for (const id of ['tcpExplainer.explainConnection', 'tcpExplainer.copyMarkdown', 'tcpExplainer.exportMermaid', 'tcpExplainer.exportSvg']) {
+      assert.ok(all.includes(id), id);
+    }
+    assert.deepEqual(titles, {
+      'tcpExplainer.explainConnection': 'Explain TCP connection',
+      'tcpExplainer.copyMarkdown': 'Copy explanation as Markdown',
+      'tcpExplainer.exportMermaid': 'Export ladder as Mermaid sequence diagram',
+      'tcpExplainer.exportSvg': 'Export ladder as SVG',
+    });
+  });
+
   it('a big capture is indexed off the main thread with progress, and can be cancelled', async function () {
     this.timeout(120000);
     // 40 MB: the tutorial connection repeated with new client ports (above the 32 MB threshold).
