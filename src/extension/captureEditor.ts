@@ -198,7 +198,19 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
           editor.selected = m.stream;
           break;
         case 'export':
-          await vscode.commands.executeCommand(EXPORT_COMMANDS[m.format], document.uri, m.stream);
+          if (m.format === 'markdown') {
+            // Copied by the webview: in a browser-hosted VS Code only the focused frame may write
+            // to the clipboard, and the button that was clicked is in the webview.
+            try {
+              post({ type: 'copy', stream: m.stream, text: await document.export(m.stream, 'markdown') });
+            } catch (e) {
+              void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', m.stream, (e as Error).message));
+            }
+          } else await vscode.commands.executeCommand(EXPORT_COMMANDS[m.format], document.uri, m.stream);
+          break;
+        case 'copied':
+          if (!m.ok) await vscode.env.clipboard.writeText(m.text);
+          void vscode.window.showInformationMessage(say('Copied the explanation of stream {0} as Markdown.', m.stream));
           break;
       }
     });

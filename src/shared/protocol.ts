@@ -63,6 +63,8 @@ export type ToWebview =
   | { type: 'ladder'; ladder: Ladder; explanation?: ConnectionExplanation }
   /** Show this connection (from the command or the quick pick). */
   | { type: 'select'; stream: number }
+  /** Put this text on the clipboard (the webview has the user's focus, so it can). */
+  | { type: 'copy'; stream: number; text: string }
   /** The language setting changed. */
   | { type: 'language'; lang: 'en' | 'zh-cn'; strings: Strings }
   /** The sequence-number setting changed. */
@@ -76,4 +78,6 @@ export type FromWebview =
   /** The user picked a connection (so the host knows what "Explain" refers to). */
   | { type: 'selected'; stream: number }
   /** A button above the ladder: copy the explanation or export the diagram. */
-  | { type: 'export'; stream: number; format: 'markdown' | 'mermaid' | 'svg' };
+  | { type: 'export'; stream: number; format: 'markdown' | 'mermaid' | 'svg' }
+  /** The webview's clipboard write of a `copy` worked (or not: then the host writes it). */
+  | { type: 'copied'; stream: number; ok: boolean; text: string };

@@ -124,6 +124,12 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       ladders.clear();
       renderLadder();
       break;
+    case 'copy':
+      navigator.clipboard.writeText(m.text).then(
+        () => vscode.postMessage({ type: 'copied', stream: m.stream, ok: true, text: '' }),
+        () => vscode.postMessage({ type: 'copied', stream: m.stream, ok: false, text: m.text }),
+      );
+      break;
     case 'language':
       lang = m.lang;
       strings = m.strings;
