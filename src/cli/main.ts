@@ -10,6 +10,9 @@ import {
 import { PacketRecordVisitor, ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
 import { TcpConversation } from '../core/tcp/analysis';
 import { FileSource } from '../node/fileSource';
+import { ByteSource, MemorySource } from '../core/capture/source';
+import { detectTextFormat } from '../core/text/parse';
+import { PLACEHOLDER_PROTOCOL, RebuiltText, rebuildCapture } from '../core/text/rebuild';
 import { explainConnection, narrateConnection } from '../core/explain/connection';
 import { explanationMarkdown, ladderMermaid, ladderSvg } from '../core/explain/export';
 import { describeStep } from '../core/explain/steps';
@@ -32,7 +35,9 @@ Options:
   --absolute    explain with absolute sequence numbers instead of relative ones
   -h, --help    this text
 
-FILE is a .pcap, .pcapng or .cap capture (the format is read from its content).
+FILE is a .pcap, .pcapng or .cap capture, or the text output of tcpdump (-nn, with or without
+-S, -v, -t...) or tshark (default columns): what it is, is read from its content. Text is read
+back into the packets it describes; notes on stderr say what the text could not show.
 Exit status: 0 on success (a damaged tail is a warning on stderr), 1 when FILE cannot be read
 as a capture, 2 on a usage error.`;
 
@@ -138,12 +143,9 @@ function reportProblems(file: string, summary: ScanSummary): void {
 function runPackets(file: string, json: boolean, out: Output): ScanSummary {
   let t0Sec = 0;
   let t0Nsec = 0;
-  const sources: FileSource[] = [];
-  const open = (): FileSource => {
-    const src = FileSource.open(file);
-    sources.push(src);
-    return src;
-  };
+  const input = new Input(file);
+  input.reportNotes();
+  const open = input.open;
   try {
     const onRecord: PacketRecordVisitor = (packet, rec, f, seg) => {
       if (json) {
@@ -161,7 +163,7 @@ function runPackets(file: string, json: boolean, out: Output): ScanSummary {
       t0Nsec = firstPass.firstNsec;
     });
   } finally {
-    for (const s of sources) s.close();
+    input.close();
   }
 }
 
@@ -170,7 +172,14 @@ function endpointText(e: { address: string; port: number }): string {
 }
 
 function runConversations(file: string, json: boolean, out: Output): ScanSummary {
-  const summary = withFile(file, (src) => scanCapture(src));
+  const input = new Input(file);
+  input.reportNotes();
+  let summary: ScanSummary;
+  try {
+    summary = scanCapture(input.open());
+  } finally {
+    input.close();
+  }
   const convs = summary.analyzer.conversations;
   if (json) {
     // One array, one conversation per line, written as it goes: no giant string in memory.
@@ -182,7 +191,7 @@ function runConversations(file: string, json: boolean, out: Output): ScanSummary
     return summary;
   }
   const records = convs.map((c: TcpConversation) => conversationRecord(c, summary.firstSec, summary.firstNsec));
-  out.line(describeCapture(file, summary));
+  out.line(describeCapture(file, summary, input.text !== null));
   if (records.length === 0) {
     out.line('No TCP connections.');
     return summary;
@@ -207,17 +216,13 @@ function runConversations(file: string, json: boolean, out: Output): ScanSummary
 }
 
 function runExplain(args: Args, out: Output): ScanSummary {
-  const sources: FileSource[] = [];
-  const open = (): FileSource => {
-    const src = FileSource.open(args.file);
-    sources.push(src);
-    return src;
-  };
+  const input = new Input(args.file);
+  input.reportNotes();
   let index: CaptureIndex;
   try {
-    index = indexCapture(open);
+    index = indexCapture(input.open);
   } finally {
-    for (const s of sources) s.close();
+    input.close();
   }
   const convs = index.summary.analyzer.conversations;
   if (args.stream !== null && !convs[args.stream]) {
@@ -285,23 +290,72 @@ function runExplain(args: Args, out: Output): ScanSummary {
   return index.summary;
 }
 
-function describeCapture(file: string, s: ScanSummary): string {
+function describeCapture(file: string, s: ScanSummary, fromText: boolean): string {
   const links = [...s.linkTypes.keys()].map(linkTypeName).join(', ') || 'no packets';
   const span = s.frames ? secondsBetween(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec).toFixed(6) : '0';
   const lines = [
     `${file}: ${s.info.format} ${s.info.version}, ${links}; ${s.frames} packets (${s.tcpFrames} TCP) over ${span} s; ${s.analyzer.conversations.length} TCP connections`,
   ];
-  for (const [why, n] of s.skipped) lines.push(`  skipped ${n} packet${n === 1 ? '' : 's'}: ${why}`);
+  for (const [why, n] of s.skipped) {
+    // Text lines that are not TCP stand in the rebuilt capture as placeholders: the notes said so.
+    if (fromText && why === `not TCP (IP protocol ${PLACEHOLDER_PROTOCOL})`) continue;
+    lines.push(`  skipped ${n} packet${n === 1 ? '' : 's'}: ${why}`);
+  }
   for (const [why, n] of s.damaged) lines.push(`  damaged ${n} packet${n === 1 ? '' : 's'}: ${why}`);
   return lines.join('\n');
 }
 
-function withFile<T>(file: string, body: (src: FileSource) => T): T {
-  const src = FileSource.open(file);
-  try {
-    return body(src);
-  } finally {
-    src.close();
+/**
+ * What FILE holds: a capture (read page by page), or tcpdump/tshark text (recognised by its
+ * content, rebuilt into a capture in memory). `open` gives a fresh source each pass.
+ */
+/** Capture text larger than this is not read (its rebuilt capture would be held in memory). */
+const TEXT_LIMIT = 512 << 20;
+
+class Input {
+  private readonly sources: FileSource[] = [];
+  readonly text: RebuiltText | null;
+
+  constructor(readonly file: string) {
+    this.text = Input.readText(file);
+  }
+
+  private static readText(file: string): RebuiltText | null {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(4);
+      const n = fs.readSync(fd, head, 0, 4, 0);
+      const magic = n === 4 ? head.readUInt32BE(0) : 0;
+      if ([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a].includes(magic)) return null;
+    } finally {
+      fs.closeSync(fd);
+    }
+    // Text is read whole; a file this big that is not a capture is not a listing either.
+    const size = fs.statSync(file).size;
+    const text = size <= TEXT_LIMIT ? fs.readFileSync(file, 'utf8') : '';
+    if (!detectTextFormat(text)) {
+      const first = Buffer.from(text.slice(0, 4), 'utf8').toString('hex').padEnd(8, '0');
+      throw new CaptureFormatError(`not a pcap or pcapng capture (unknown magic number 0x${first.slice(0, 8)}), nor tcpdump or tshark output (no packet line in its first 200 lines)`, 0);
+    }
+    return rebuildCapture(text);
+  }
+
+  open = (): ByteSource => {
+    if (this.text) return new MemorySource(this.text.pcap);
+    const src = FileSource.open(this.file);
+    this.sources.push(src);
+    return src;
+  };
+
+  close(): void {
+    for (const s of this.sources.splice(0)) s.close();
+  }
+
+  /** For text: say what the text could not show, once, on stderr. */
+  reportNotes(): void {
+    if (!this.text) return;
+    writeAll(2, `tcp-explainer: note: ${this.file}: read as ${this.text.format} text (${this.text.parsed.packets.length} packet lines)\n`);
+    for (const n of this.text.notes) writeAll(2, `tcp-explainer: note: ${n}\n`);
   }
 }
 

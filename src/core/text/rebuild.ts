@@ -616,6 +616,7 @@ export function rebuildCapture(text: string): RebuiltText {
   if (others > 0) notes.push(`${others} packet line(s) are not TCP, or show no TCP fields: they keep their frame numbers but explain nothing.`);
   if (unreadable) notes.push(`${unreadable} TCP line(s) have addresses that could not be read.`);
   if (skippedGap) notes.push('tshark\'s frame numbers jump by more than a million: frames after the jump are numbered in order instead.');
+  if (parsed.format === 'tcpdump') notes.push('tcpdump does not print frame sizes or link headers: frames are rebuilt as bare IP packets, so byte counts per frame are smaller than on the wire.');
   if (tcp.some((s) => s.time === null)) notes.push('The text has no times (tcpdump -t): durations and iRTT are unknown.');
   if (parsed.format === 'tcpdump' && tcp.some((s) => s.time?.kind === 'clock')) {
     notes.push('tcpdump printed the time of day only (no date): times are counted from midnight of 1 January 1970.');
