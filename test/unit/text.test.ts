@@ -9,6 +9,7 @@ import { TH_ACK, TH_FIN, TH_PUSH, TH_SYN } from '../../src/core/tcp/analysis';
 import { LadderRow, buildLadder } from '../../src/core/tcp/ladder';
 import { detectTextFormat, parseCaptureText } from '../../src/core/text/parse';
 import { rebuildCapture } from '../../src/core/text/rebuild';
+import { renderTcpdump } from '../../src/core/text/render';
 import { FIXTURES, SHARED, fixture, listCaptures, sharedAvailable } from '../helpers/paths';
 
 /*
@@ -19,7 +20,8 @@ import { FIXTURES, SHARED, fixture, listCaptures, sharedAvailable } from '../hel
  */
 
 function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  // tcpdump prints local time; ours is UTC.
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, TZ: 'UTC' } });
   if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
   return r.stdout;
 }
@@ -193,5 +195,39 @@ describe('capture text lines', () => {
     assert.equal(detectTextFormat('hello\n\n21:00:11.032717 IP 10.0.0.1.5 > 10.0.0.2.80: Flags [S], seq 1, win 10, length 0'), 'tcpdump');
     assert.equal(detectTextFormat('    1 0.000000    10.0.0.1 → 10.0.0.2    TCP 74 5 → 80 [SYN] Seq=0 Win=10 Len=0'), 'tshark');
     assert.equal(detectTextFormat('just some notes\nabout TCP'), null);
+  });
+});
+
+describe('a capture rendered as tcpdump text ("Open capture as text")', function () {
+  this.timeout(60000);
+  before(function () {
+    if (!available('tcpdump')) throw new Error('tcpdump is not installed: run `apt-get install -y tcpdump`');
+  });
+  for (const file of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap'))) {
+    it(`${file}: the same segments as the installed tcpdump prints, and it reads back to the same scenarios`, () => {
+      const original = indexOf(fs.readFileSync(fixture(file)));
+      const ours = parseCaptureText(renderTcpdump(original)).packets;
+      const theirs = parseCaptureText(run('tcpdump', ['-nn', '-r', fixture(file)])).packets.filter((p) => p.kind === 'tcp');
+      assert.equal(ours.length, theirs.length);
+      const facts = (p: (typeof ours)[number]): string => {
+        if (p.kind !== 'tcp') return 'other';
+        const syn = p.flags & TH_SYN ? ` mss=${p.mss} ws=${p.wsShift} sack=${p.sackPerm} ts=${p.tsval}/${p.tsecr}` : '';
+        return `${p.src.address}.${p.src.port}>${p.dst.address}.${p.dst.port} ${p.flags} seq=${p.seq}:${p.seqEnd} ack=${p.ack} win=${p.win} len=${p.len}${syn} t=${p.time?.sec}.${p.time?.nsec}`;
+      };
+      ours.forEach((p, k) => assert.equal(facts(p), facts(theirs[k]!), `segment ${k}`));
+      const back = indexOf(rebuildCapture(renderTcpdump(original)).pcap);
+      for (const c of original.summary.analyzer.conversations) {
+        const a = classify(original, c.stream);
+        const b = classify(back, c.stream);
+        assert.deepEqual([b.opening, b.closing, b.activeCloser], [a.opening, a.closing, a.activeCloser]);
+      }
+    });
+  }
+
+  it('one connection only', () => {
+    const original = indexOf(fs.readFileSync(fixture('03_conn_refused_loopback_v4_v6.pcap')));
+    const text = renderTcpdump(original, { stream: 1 });
+    assert.equal(text.trim().split('\n').length, 2);
+    assert.match(text, / IP6 ::1\.\d+ > ::1\.4999: Flags \[S\]/);
   });
 });

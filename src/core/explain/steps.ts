@@ -146,7 +146,7 @@ export function stepFacts(
   } else {
     kind = 'ack';
   }
-  const isn = f & TH_SYN ? index.seqRaw[i]! : null;
+  const isn = f & TH_SYN && index.rawNumbersKnown ? index.seqRaw[i]! : null;
   return { kind, isn, ackFrom, before };
 }
 
@@ -181,7 +181,7 @@ interface StepText {
 const EN: Record<StepKind, StepText> = {
   syn: {
     short: 'Picks its ISN, asks to open',
-    full: 'The {side} asks to open a connection. Its SYN carries the initial sequence number it picked (ISN, raw {isn}; relative numbers show it as 0). Each side picks its own random ISN and the other must acknowledge it: synchronising both ISNs is what the handshake is for, and it lets a side reject a stale duplicate SYN from an old connection on the same ports. The SYN uses one sequence number.',
+    full: 'The {side} asks to open a connection. Its SYN carries the initial sequence number it picked (ISN{isnRaw}; relative numbers show it as 0). Each side picks its own random ISN and the other must acknowledge it: synchronising both ISNs is what the handshake is for, and it lets a side reject a stale duplicate SYN from an old connection on the same ports. The SYN uses one sequence number.',
   },
   'syn-again': {
     short: 'SYN again: no answer yet',
@@ -189,11 +189,11 @@ const EN: Record<StepKind, StepText> = {
   },
   'syn-simultaneous': {
     short: 'Its own SYN: simultaneous open',
-    full: 'The {side} sends a SYN of its own (ISN, raw {isn}) instead of answering: both sides are opening at once (simultaneous open). Each answers the other\'s SYN with a SYN-ACK; neither was listening.',
+    full: 'The {side} sends a SYN of its own (ISN{isnRaw}) instead of answering: both sides are opening at once (simultaneous open). Each answers the other\'s SYN with a SYN-ACK; neither was listening.',
   },
   'syn-ack': {
     short: 'ACKs the SYN, sends its own ISN',
-    full: 'The {side} accepts. One segment does two jobs: its ACK acknowledges the {peer}\'s SYN, and its SYN carries the {side}\'s own ISN (raw {isn}). The reply must be SYN+ACK because the {side} has to confirm the {peer}\'s ISN and announce its own.',
+    full: 'The {side} accepts. One segment does two jobs: its ACK acknowledges the {peer}\'s SYN, and its SYN carries the {side}\'s own ISN{isnParen}. The reply must be SYN+ACK because the {side} has to confirm the {peer}\'s ISN and announce its own.',
   },
   'handshake-ack': {
     short: 'ACKs the SYN-ACK: handshake done',
@@ -248,7 +248,7 @@ const EN: Record<StepKind, StepText> = {
 const ZH: Record<StepKind, StepText> = {
   syn: {
     short: '选定 ISN，请求建立连接',
-    full: '{side}请求建立连接。它的 SYN 携带自己选定的初始序列号（ISN，原始值 {isn}；相对序列号显示为 0）。双方各自随机选取 ISN，并且必须得到对方的确认：同步双方的 ISN 正是握手的目的，这样可以拒绝同一端口上旧连接遗留的重复 SYN。SYN 占用一个序列号。',
+    full: '{side}请求建立连接。它的 SYN 携带自己选定的初始序列号（ISN{isnRaw}；相对序列号显示为 0）。双方各自随机选取 ISN，并且必须得到对方的确认：同步双方的 ISN 正是握手的目的，这样可以拒绝同一端口上旧连接遗留的重复 SYN。SYN 占用一个序列号。',
   },
   'syn-again': {
     short: '再次发送 SYN：尚无应答',
@@ -256,11 +256,11 @@ const ZH: Record<StepKind, StepText> = {
   },
   'syn-simultaneous': {
     short: '自己的 SYN：同时打开',
-    full: '{side}没有应答，而是发送了自己的 SYN（ISN，原始值 {isn}）：双方同时发起连接（同时打开）。双方都用 SYN-ACK 回应对方的 SYN；没有一方在监听。',
+    full: '{side}没有应答，而是发送了自己的 SYN（ISN{isnRaw}）：双方同时发起连接（同时打开）。双方都用 SYN-ACK 回应对方的 SYN；没有一方在监听。',
   },
   'syn-ack': {
     short: '确认 SYN，并发送自己的 ISN',
-    full: '{side}接受连接。一个报文段做两件事：ACK 确认{peer}的 SYN，SYN 携带{side}自己的 ISN（原始值 {isn}）。回应必须是 SYN+ACK，因为{side}既要确认{peer}的 ISN，又要告知自己的 ISN。',
+    full: '{side}接受连接。一个报文段做两件事：ACK 确认{peer}的 SYN，SYN 携带{side}自己的 ISN{isnParen}。回应必须是 SYN+ACK，因为{side}既要确认{peer}的 ISN，又要告知自己的 ISN。',
   },
   'handshake-ack': {
     short: '确认 SYN-ACK：握手完成',
@@ -345,7 +345,9 @@ export function describeStep(row: StepRow, lang: Lang = 'en', port?: number): St
   const vars: Vars = {
     side,
     peer,
-    isn: step.isn ?? '?',
+    // Where the raw numbers are not known (capture text with relative numbers only), none is named.
+    isnRaw: step.isn === null ? '' : lang === 'zh-cn' ? `，原始值 ${step.isn}` : `, raw ${step.isn}`,
+    isnParen: step.isn === null ? '' : lang === 'zh-cn' ? `（原始值 ${step.isn}）` : ` (raw ${step.isn})`,
     len: row.len,
     seq: row.seq,
     last: (row.seq + row.len - 1) >>> 0,

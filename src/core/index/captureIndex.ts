@@ -37,6 +37,11 @@ export class CaptureIndex {
   private streams: Uint32Array[] = [];
   private streamCounts: number[] = [];
 
+  /**
+   * False when the raw sequence numbers are invented (a capture rebuilt from text that printed
+   * relative numbers only): views then show relative numbers and name no raw ISN.
+   */
+  rawNumbersKnown = true;
   /** True when the caller stopped indexing before the end. */
   cancelled = false;
 
@@ -150,15 +155,16 @@ export interface HandshakeOptions {
   /** Window scale shift (the window is multiplied by 2^shift), null when not offered. */
   wsShift: number | null;
   sackPerm: boolean;
-  /** TSval of the SYN's timestamp option, null when not offered. */
+  /** TSval and TSecr of the SYN's timestamp option, null when not offered. */
   tsval: number | null;
+  tsecr: number | null;
   tfo: 'request' | 'cookie' | null;
   /** In Wireshark's words: "MSS=1460 SACK_PERM WS=128 TFO=R". */
   text: string;
 }
 
 export function handshakeOptions(options: TcpOption[]): HandshakeOptions {
-  const out: HandshakeOptions = { mss: null, wsShift: null, sackPerm: false, tsval: null, tfo: null, text: '' };
+  const out: HandshakeOptions = { mss: null, wsShift: null, sackPerm: false, tsval: null, tsecr: null, tfo: null, text: '' };
   const parts: string[] = [];
   for (const o of options) {
     if ('mss' in o) {
@@ -172,6 +178,7 @@ export function handshakeOptions(options: TcpOption[]): HandshakeOptions {
       parts.push(`WS=${o.multiplier}`);
     } else if ('tsval' in o) {
       out.tsval = o.tsval;
+      out.tsecr = o.tsecr;
     } else if ('cookie' in o) {
       out.tfo = o.request ? 'request' : 'cookie';
       parts.push(o.request ? 'TFO=R' : 'TFO=C');

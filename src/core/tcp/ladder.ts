@@ -124,7 +124,7 @@ export function streamFacts(index: CaptureIndex, stream: number): StreamFacts {
 export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = streamFacts(index, req.stream)): Ladder {
   const conv = index.summary.analyzer.conversations[req.stream];
   if (!conv) throw new RangeError(`no TCP stream ${req.stream} in this capture`);
-  const numbers = req.numbers ?? 'relative';
+  const numbers = index.rawNumbersKnown ? (req.numbers ?? 'relative') : 'relative';
   const { segments, trace, phases, marks } = facts;
   const first = Math.max(0, Math.min(req.first ?? 0, segments.length));
   const end = Math.min(segments.length, first + (req.count ?? segments.length));
