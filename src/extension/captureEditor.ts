@@ -10,10 +10,14 @@ import { webviewStrings } from './strings';
 
 export const VIEW_TYPE = 'tcpExplainer.capture';
 
+/** URIs of capture text shown in the capture editor (served by captureText.ts). */
+export const TEXT_CAPTURE_SCHEME = 'tcpexplainer-text';
+
 export const EXPORT_COMMANDS: Record<ExportFormat, string> = {
   markdown: 'tcpExplainer.copyMarkdown',
   mermaid: 'tcpExplainer.exportMermaid',
   svg: 'tcpExplainer.exportSvg',
+  tcpdump: 'tcpExplainer.openAsText',
 };
 
 /** Files at least this large get a cancellable progress notification while they are indexed. */
@@ -37,6 +41,7 @@ export class CaptureDocument implements vscode.CustomDocument {
     readonly uri: vscode.Uri,
     extensionUri: vscode.Uri,
     bytes: Uint8Array | null,
+    text: string | null = null,
   ) {
     this.worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'indexWorker.js').fsPath);
     this.indexed = new Promise((resolve, reject) => {
@@ -63,9 +68,12 @@ export class CaptureDocument implements vscode.CustomDocument {
     });
     // Unhandled rejections are reported where the promise is awaited.
     this.indexed.catch(() => undefined);
-    const request: WorkerRequest = bytes
-      ? { type: 'index', bytes, name: path.basename(uri.path), lang: userLanguage() }
-      : { type: 'index', file: uri.fsPath, name: path.basename(uri.path), lang: userLanguage() };
+    const request: WorkerRequest =
+      text !== null
+        ? { type: 'index', text, name: path.basename(uri.path), lang: userLanguage() }
+        : bytes
+          ? { type: 'index', bytes, name: path.basename(uri.path), lang: userLanguage() }
+          : { type: 'index', file: uri.fsPath, name: path.basename(uri.path), lang: userLanguage() };
     this.worker.postMessage(request);
   }
 
@@ -122,9 +130,11 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
   constructor(private readonly context: vscode.ExtensionContext) {}
 
   async openCustomDocument(uri: vscode.Uri): Promise<CaptureDocument> {
-    // Local files are read by the worker page by page; other schemes arrive as bytes.
+    // Local files are read by the worker page by page; other schemes arrive as bytes; capture
+    // text (from a text editor) is rebuilt into a capture by the worker.
     const bytes = uri.scheme === 'file' ? null : await vscode.workspace.fs.readFile(uri);
-    const doc = new CaptureDocument(uri, this.context.extensionUri, bytes);
+    const text = uri.scheme === TEXT_CAPTURE_SCHEME && bytes ? new TextDecoder().decode(bytes) : null;
+    const doc = new CaptureDocument(uri, this.context.extensionUri, text === null ? bytes : null, text);
     const size = bytes ? bytes.length : (await vscode.workspace.fs.stat(uri)).size;
     if (size >= PROGRESS_NOTIFICATION_BYTES) {
       void vscode.window.withProgress(

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CaptureEditorProvider, OpenEditor, VIEW_TYPE } from './captureEditor';
+import { CaptureEditorProvider, OpenEditor, TEXT_CAPTURE_SCHEME, VIEW_TYPE } from './captureEditor';
+import { CaptureTextHoverProvider, LANGUAGE, TextCaptureFileSystem, detectLanguage } from './captureText';
+import { detectTextFormat } from '../core/text/parse';
 import type { ExportFormat } from './indexWorker';
 import { initL10n, say } from './l10n';
 
@@ -14,13 +16,22 @@ export interface TcpExplainerApi {
 export function activate(context: vscode.ExtensionContext): TcpExplainerApi {
   initL10n(context.extensionUri);
   const provider = new CaptureEditorProvider(context);
+  const textFiles = new TextCaptureFileSystem();
   context.subscriptions.push(
+    vscode.workspace.registerFileSystemProvider(TEXT_CAPTURE_SCHEME, textFiles, { isReadonly: true, isCaseSensitive: true }),
+    vscode.languages.registerHoverProvider({ language: LANGUAGE }, new CaptureTextHoverProvider()),
+    vscode.workspace.onDidOpenTextDocument((doc) => void detectLanguage(doc)),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      // A listing pasted into an untitled editor: recognise it as soon as it is there.
+      if (e.document.isUntitled && e.contentChanges.some((c) => c.range.start.line < 200)) void detectLanguage(e.document);
+    }),
+    vscode.commands.registerCommand('tcpExplainer.openAsText', (uri?: vscode.Uri, stream?: number) => openAsText(provider, uri, stream)),
     vscode.window.registerCustomEditorProvider(VIEW_TYPE, provider, {
       supportsMultipleEditorsPerDocument: false,
       webviewOptions: { enableFindWidget: true },
     }),
     vscode.commands.registerCommand('tcpExplainer.explainConnection', (uri?: vscode.Uri, stream?: number) =>
-      explainConnection(provider, uri, stream),
+      explainConnection(provider, textFiles, uri, stream),
     ),
     vscode.commands.registerCommand('tcpExplainer.copyMarkdown', (uri?: vscode.Uri, stream?: number) => copyMarkdown(provider, uri, stream)),
     vscode.commands.registerCommand('tcpExplainer.exportMermaid', (uri?: vscode.Uri, stream?: number) => exportMermaid(provider, uri, stream)),
@@ -28,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): TcpExplainerApi {
       exportSvg(provider, uri, stream, target),
     ),
   );
+  for (const doc of vscode.workspace.textDocuments) void detectLanguage(doc);
   return { editorFor: (uri) => provider.editorFor(uri) };
 }
 
@@ -90,8 +102,25 @@ async function chooseStream(editor: OpenEditor, stream: number | undefined, pref
   return chosen;
 }
 
-/** "Explain TCP connection": shows the chosen connection's ladder; returns the stream shown. */
-async function explainConnection(provider: CaptureEditorProvider, uri?: vscode.Uri, stream?: number): Promise<number | undefined> {
+/** The active text editor's document, when it holds tcpdump or tshark text. */
+function activeCaptureText(): vscode.TextDocument | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!doc) return undefined;
+  if (doc.languageId === LANGUAGE) return doc;
+  const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 200), 0));
+  return detectTextFormat(head) ? doc : undefined;
+}
+
+/**
+ * "Explain TCP connection": shows the chosen connection's ladder; returns the stream shown.
+ * With capture text in the active text editor (and no capture given), the text is rebuilt into
+ * the capture it describes and shown in the capture editor.
+ */
+async function explainConnection(provider: CaptureEditorProvider, textFiles: TextCaptureFileSystem, uri?: vscode.Uri, stream?: number): Promise<number | undefined> {
+  if (!(uri instanceof vscode.Uri)) {
+    const text = vscode.window.activeTextEditor && activeCaptureText();
+    if (text) uri = textFiles.add(text);
+  }
   const editor = await captureEditor(provider, uri);
   if (!editor) return undefined;
   const chosen = await chooseStream(editor, stream, false);
@@ -111,6 +140,35 @@ async function exportText(provider: CaptureEditorProvider, format: ExportFormat,
     void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', chosen, (e as Error).message));
     return undefined;
   }
+}
+
+/** "Open capture as text": the capture, or one connection of it, as tcpdump -nn text in a new editor. */
+async function openAsText(provider: CaptureEditorProvider, uri?: vscode.Uri, stream?: number): Promise<vscode.TextDocument | undefined> {
+  const editor = await captureEditor(provider, uri);
+  if (!editor) return undefined;
+  let chosen = typeof stream === 'number' ? stream : undefined;
+  if (chosen === undefined) {
+    const { connections } = await editor.document.indexed;
+    if (connections.length > 1) {
+      const items = [
+        { label: say('All connections'), description: say('{0} connections', connections.length), stream: -1 },
+        ...connections.map((c) => ({ label: `${c.stream}: ${c.client} → ${c.server}`, description: `${c.opened}; ${c.ended}`, stream: c.stream })),
+      ];
+      const pick = await vscode.window.showQuickPick(items, { placeHolder: say('Which connection, as tcpdump text?') });
+      if (!pick) return undefined;
+      chosen = pick.stream;
+    } else chosen = -1;
+  }
+  let text: string;
+  try {
+    text = await editor.document.export(chosen, 'tcpdump');
+  } catch (e) {
+    void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', chosen, (e as Error).message));
+    return undefined;
+  }
+  const doc = await vscode.workspace.openTextDocument({ language: LANGUAGE, content: text });
+  await vscode.window.showTextDocument(doc, { preview: false });
+  return doc;
 }
 
 /** "Copy explanation as Markdown": the explanation and the step table, on the clipboard. Returns the text. */

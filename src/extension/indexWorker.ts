@@ -8,6 +8,9 @@ import { Lang } from '../core/explain/glossary';
 import { ConnectionExplanation, explainConnection } from '../core/explain/connection';
 import { explanationMarkdown, ladderMermaid, ladderSvg } from '../core/explain/export';
 import { scenarioShort } from '../core/explain/scenario';
+import { isPlaceholderSkip } from '../core/text/hover';
+import { RebuiltText, rebuildCapture } from '../core/text/rebuild';
+import { renderTcpdump } from '../core/text/render';
 import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
 import { secondsBetween } from '../core/report';
 import { Ladder, StreamFacts, buildLadder, streamFacts } from '../core/tcp/ladder';
@@ -18,11 +21,13 @@ import type { CaptureOverview, ConnectionRow } from '../shared/protocol';
  * index it keeps. One worker per open capture; terminating it cancels and frees everything.
  */
 export type WorkerRequest =
-  | { type: 'index'; file?: string; bytes?: Uint8Array; name: string; lang: Lang }
+  /** A capture file (read page by page), its bytes, or capture text to rebuild into one. */
+  | { type: 'index'; file?: string; bytes?: Uint8Array; text?: string; name: string; lang: Lang }
   | { type: 'ladder'; id: number; stream: number; first: number; count: number; numbers: 'relative' | 'absolute' }
   | { type: 'export'; id: number; stream: number; format: ExportFormat; lang: Lang; numbers: 'relative' | 'absolute' };
 
-export type ExportFormat = 'markdown' | 'mermaid' | 'svg';
+/** tcpdump: the capture as tcpdump -nn text (stream -1: every connection). */
+export type ExportFormat = 'markdown' | 'mermaid' | 'svg' | 'tcpdump';
 
 export type WorkerReply =
   | { type: 'progress'; fraction: number }
@@ -38,10 +43,14 @@ function post(m: WorkerReply): void {
   parentPort!.postMessage(m);
 }
 
-function overviewOf(ix: CaptureIndex, name: string): CaptureOverview {
+function overviewOf(ix: CaptureIndex, name: string, text: RebuiltText | null): CaptureOverview {
   const s = ix.summary;
   const notes: string[] = [];
-  for (const [why, n] of s.skipped) notes.push(`skipped ${n} packet${n === 1 ? '' : 's'}: ${why}`);
+  if (text) notes.push(`read from ${text.format} text: ${text.parsed.packets.length} packet lines`, ...text.notes);
+  for (const [why, n] of s.skipped) {
+    if (text && isPlaceholderSkip(why)) continue;
+    notes.push(`skipped ${n} packet${n === 1 ? '' : 's'}: ${why}`);
+  }
   for (const [why, n] of s.damaged) notes.push(`damaged ${n} packet${n === 1 ? '' : 's'}: ${why}`);
   for (const p of s.problems) notes.push(`${p.severity} at offset ${p.offset}${p.frame ? ` (packet ${p.frame})` : ''}: ${p.message}`);
   return {
@@ -100,7 +109,9 @@ function rowsOf(ix: CaptureIndex, lang: Lang): ConnectionRow[] {
 parentPort?.on('message', (req: WorkerRequest) => {
   if (req.type === 'index') {
     const sources: FileSource[] = [];
+    const text = req.text !== undefined ? rebuildCapture(req.text) : null;
     const open = (): ByteSource => {
+      if (text) return new MemorySource(text.pcap);
       if (req.bytes) return new MemorySource(req.bytes);
       const s = FileSource.open(req.file!);
       sources.push(s);
@@ -114,7 +125,8 @@ parentPort?.on('message', (req: WorkerRequest) => {
           post({ type: 'progress', fraction });
         }
       });
-      post({ type: 'indexed', overview: overviewOf(index, req.name || path.basename(req.file ?? '')), connections: rowsOf(index, req.lang) });
+      if (text) index.rawNumbersKnown = !text.tcp.some((t) => t.synthetic);
+      post({ type: 'indexed', overview: overviewOf(index, req.name || path.basename(req.file ?? ''), text), connections: rowsOf(index, req.lang) });
     } catch (e) {
       const where = e instanceof CaptureFormatError ? ` (offset ${e.offset})` : '';
       post({ type: 'failed', message: `${(e as Error).message}${where}` });
@@ -139,6 +151,10 @@ parentPort?.on('message', (req: WorkerRequest) => {
   if (req.type === 'export') {
     try {
       if (!index) throw new Error('the capture is not indexed yet');
+      if (req.format === 'tcpdump') {
+        post({ type: 'export', id: req.id, text: renderTcpdump(index, req.stream >= 0 ? { stream: req.stream } : {}) });
+        return;
+      }
       const f = factsOf(index, req.stream);
       const ladder = buildLadder(index, { stream: req.stream, numbers: req.numbers }, f);
       const text =

@@ -170,7 +170,7 @@ describe('capture editor in a real VS Code', () => {
       contributes: { commands: Array<{ command: string; title: string }> };
     };
     const titles = Object.fromEntries(pkg.contributes.commands.map((c) => [c.command, c.title]));
-    for (const id of ['tcpExplainer.explainConnection', 'tcpExplainer.copyMarkdown', 'tcpExplainer.exportMermaid', 'tcpExplainer.exportSvg']) {
+    for (const id of ['tcpExplainer.explainConnection', 'tcpExplainer.copyMarkdown', 'tcpExplainer.exportMermaid', 'tcpExplainer.exportSvg', 'tcpExplainer.openAsText']) {
       assert.ok(all.includes(id), id);
     }
     assert.deepEqual(titles, {
@@ -178,6 +178,7 @@ describe('capture editor in a real VS Code', () => {
       'tcpExplainer.copyMarkdown': 'Copy explanation as Markdown',
       'tcpExplainer.exportMermaid': 'Export ladder as Mermaid sequence diagram',
       'tcpExplainer.exportSvg': 'Export ladder as SVG',
+      'tcpExplainer.openAsText': 'Open capture as text',
     });
   });
 
