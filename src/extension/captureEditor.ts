@@ -219,8 +219,12 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
           } else await vscode.commands.executeCommand(EXPORT_COMMANDS[m.format], document.uri, m.stream);
           break;
         case 'copied':
-          if (!m.ok) await vscode.env.clipboard.writeText(m.text);
-          void vscode.window.showInformationMessage(say('Copied the explanation of stream {0} as Markdown.', m.stream));
+          try {
+            if (!m.ok) await vscode.env.clipboard.writeText(m.text);
+            void vscode.window.showInformationMessage(say('Copied the explanation of stream {0} as Markdown.', m.stream));
+          } catch (e) {
+            void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', m.stream, (e as Error).message));
+          }
           break;
       }
     });

@@ -124,12 +124,15 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       ladders.clear();
       renderLadder();
       break;
-    case 'copy':
-      navigator.clipboard.writeText(m.text).then(
+    case 'copy': {
+      // A clipboard that asks for permission may never answer: after a moment the host writes instead.
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer')), 1500));
+      Promise.race([navigator.clipboard.writeText(m.text), timeout]).then(
         () => vscode.postMessage({ type: 'copied', stream: m.stream, ok: true, text: '' }),
         () => vscode.postMessage({ type: 'copied', stream: m.stream, ok: false, text: m.text }),
       );
       break;
+    }
     case 'language':
       lang = m.lang;
       strings = m.strings;
