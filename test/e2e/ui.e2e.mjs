@@ -23,9 +23,20 @@ describe('the capture editor, driven like a person would (code-server + Chromium
 
   /** Types into Quick Open (Ctrl+P) or the command palette (F1) and takes the first match. */
   async function pick(key, text, settle = 1000) {
-    await page.keyboard.press(key);
-    await page.keyboard.type(text);
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    // The quick input sometimes opens with its list still hidden (after a save, a theme change):
+    // close it and ask again, as a person would.
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press(key);
+      await page.keyboard.type(text);
+      try {
+        await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: attempt < 3 ? 8000 : 30000 });
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(500);
+      }
+    }
     await page.waitForTimeout(settle);
     await page.keyboard.press('Enter');
   }

@@ -3,31 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TcpExplainerApi } from '../../src/extension/extension';
-import type { ToWebview } from '../../src/shared/protocol';
-
-const fixtures = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
-const uriOf = (name: string): vscode.Uri => vscode.Uri.file(path.join(fixtures, name));
-
-async function api(): Promise<TcpExplainerApi> {
-  const ext = vscode.extensions.getExtension<TcpExplainerApi>('tcp-explainer.tcp-explainer');
-  assert.ok(ext, 'extension tcp-explainer.tcp-explainer is not loaded');
-  return ext.activate();
-}
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, ms = 30000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function posted<K extends ToWebview['type']>(list: ToWebview[], type: K): Array<Extract<ToWebview, { type: K }>> {
-  return list.filter((m): m is Extract<ToWebview, { type: K }> => m.type === type);
-}
+import { api, fixtures, openCapture, posted, until, uriOf, withSetting } from './helpers';
 
 describe('capture editor in a real VS Code', () => {
   afterEach(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
@@ -84,19 +60,11 @@ describe('capture editor in a real VS Code', () => {
   });
 
   it('switching to absolute numbers reaches the open webview', async () => {
-    const ext = await api();
-    const uri = uriOf('01_http_node_conn_close.pcapng');
-    await vscode.commands.executeCommand('vscode.openWith', uri, 'tcpExplainer.capture');
-    const editor = await until('the editor', () => ext.editorFor(uri));
-    await until('init', () => posted(editor.posted, 'init')[0]);
-    const config = vscode.workspace.getConfiguration('tcpExplainer');
-    await config.update('sequenceNumbers', 'absolute', vscode.ConfigurationTarget.Global);
-    try {
+    const editor = await openCapture('01_http_node_conn_close.pcapng');
+    await withSetting('sequenceNumbers', 'absolute', async () => {
       const m = await until('numbers message', () => posted(editor.posted, 'numbers')[0]);
       assert.equal(m.numbers, 'absolute');
-    } finally {
-      await config.update('sequenceNumbers', undefined, vscode.ConfigurationTarget.Global);
-    }
+    });
   });
 
   it('the first page of a ladder brings the connection\'s explanation', async () => {
@@ -144,14 +112,9 @@ describe('capture editor in a real VS Code', () => {
   });
 
   it('the language setting switches the webview and the exports to Chinese', async () => {
-    const ext = await api();
     const uri = uriOf('01_http_node_conn_close.pcapng');
-    await vscode.commands.executeCommand('vscode.openWith', uri, 'tcpExplainer.capture');
-    const editor = await until('the editor', () => ext.editorFor(uri));
-    await until('init', () => posted(editor.posted, 'init')[0]);
-    const config = vscode.workspace.getConfiguration('tcpExplainer');
-    await config.update('language', 'zh-cn', vscode.ConfigurationTarget.Global);
-    try {
+    const editor = await openCapture('01_http_node_conn_close.pcapng');
+    await withSetting('language', 'zh-cn', async () => {
       const m = await until('language message', () => posted(editor.posted, 'language')[0]);
       assert.equal(m.lang, 'zh-cn');
       assert.equal(m.strings['handshake'], '三次握手');
@@ -159,9 +122,7 @@ describe('capture editor in a real VS Code', () => {
       const md = await vscode.commands.executeCommand<string>('tcpExplainer.copyMarkdown', uri, 0);
       assert.match(md, /^## 流 0：/);
       assert.match(md, /三个报文段完成关闭/);
-    } finally {
-      await config.update('language', undefined, vscode.ConfigurationTarget.Global);
-    }
+    });
   });
 
   it('every command is contributed with its title from package.nls.json', async () => {

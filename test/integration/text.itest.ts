@@ -1,27 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TcpExplainerApi } from '../../src/extension/extension';
 import type { ToWebview } from '../../src/shared/protocol';
+import { api, fixtures, until } from './helpers';
 
-const fixtures = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
 const textUri = (name: string): vscode.Uri => vscode.Uri.file(path.join(fixtures, 'text', name));
-
-async function api(): Promise<TcpExplainerApi> {
-  const ext = vscode.extensions.getExtension<TcpExplainerApi>('tcp-explainer.tcp-explainer');
-  assert.ok(ext, 'extension tcp-explainer.tcp-explainer is not loaded');
-  return ext.activate();
-}
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, ms = 30000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The hover text at the first occurrence of `word` on line `line`, through VS Code's own hover command. */
 async function hoverText(doc: vscode.TextDocument, line: number, word: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { HandshakeOptions, CaptureIndex } from '../index/captureIndex';
 import { Endpoint, TH_ACK, TH_CWR, TH_ECE, TH_SYN, analysisFlagNames } from '../tcp/analysis';
-import { StreamFacts, streamFacts } from '../tcp/ladder';
+import { StreamFacts } from '../tcp/ladder';
 import { AnalysisTerm, Lang, termMeaning } from './glossary';
 import { Scenario, classify, describeScenario } from './scenario';
 import { analysisLabel } from './steps';
@@ -28,7 +28,11 @@ export interface ConnectionExplanation extends Scenario {
   events: Array<{ name: string; count: number; firstFrame: number }>;
 }
 
-export function explainConnection(index: CaptureIndex, stream: number, facts: StreamFacts = streamFacts(index, stream)): ConnectionExplanation {
+export function explainConnection(
+  index: CaptureIndex,
+  stream: number,
+  facts: Pick<StreamFacts, 'segments'> = { segments: index.segmentsOf(stream) },
+): ConnectionExplanation {
   const conv = index.summary.analyzer.conversations[stream];
   if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
   const scenario = classify(index, stream, facts);
@@ -53,6 +57,7 @@ export function explainConnection(index: CaptureIndex, stream: number, facts: St
         ecnServer = (f & TH_ECE) !== 0;
       }
     }
+    if (!index.analysis[i]) continue;
     for (const name of analysisFlagNames(index.analysis[i]!, index.dupAck[i]!)) {
       const e = events.get(name);
       if (e) e.count++;

@@ -3,22 +3,13 @@
  * from. One table per language; the webview, the text hovers and the CLI all read these.
  */
 
+import type { TcpState } from '../tcp/states';
+
 export type Lang = 'en' | 'zh-cn';
 
 export type FlagTerm = 'SYN' | 'ACK' | 'FIN' | 'RST' | 'PSH' | 'URG' | 'ECE' | 'CWR' | 'AE';
 export type FieldTerm = 'Seq' | 'Ack' | 'Len' | 'Win' | 'ISN' | 'WS' | 'MSS' | 'SACK_PERM' | 'SACK' | 'TS' | 'TFO' | 'ECN' | 'iRTT' | 'MSL';
-export type StateTerm =
-  | 'CLOSED'
-  | 'LISTEN'
-  | 'SYN_SENT'
-  | 'SYN_RECEIVED'
-  | 'ESTABLISHED'
-  | 'FIN_WAIT_1'
-  | 'FIN_WAIT_2'
-  | 'CLOSE_WAIT'
-  | 'CLOSING'
-  | 'LAST_ACK'
-  | 'TIME_WAIT';
+export type StateTerm = TcpState;
 /** Wireshark's tcp.analysis.* names, as analysisFlagNames() gives them. */
 export type AnalysisTerm =
   | 'retransmission'

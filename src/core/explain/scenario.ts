@@ -1,6 +1,7 @@
 import { CaptureIndex } from '../index/captureIndex';
 import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../tcp/analysis';
-import { StreamFacts, streamFacts } from '../tcp/ladder';
+import { StreamFacts } from '../tcp/ladder';
+import { seqGE } from '../tcp/seq';
 
 /**
  * How a connection opened and closed, as stable identifiers for scripts and as the key to the
@@ -38,72 +39,90 @@ export interface Scenario {
   synRetransmissionSpan: number | null;
 }
 
-export function classify(index: CaptureIndex, stream: number, facts: StreamFacts = streamFacts(index, stream)): Scenario {
-  const seg = Array.from(facts.segments, (i) => ({
-    toServer: index.toServer[i] === 1,
-    flags: index.flags[i]!,
-    len: index.len[i]!,
-    seq: index.seqRaw[i]!,
-    ack: index.ackRaw[i]!,
-    sec: index.tsSec[i]!,
-    nsec: index.tsNsec[i]!,
-  }));
-  const pureSyn = (s: (typeof seg)[number]): boolean => (s.flags & (TH_SYN | TH_ACK)) === TH_SYN;
-  const clientSyns = seg.filter((s) => s.toServer && pureSyn(s));
-  const serverSyns = seg.filter((s) => !s.toServer && pureSyn(s));
-  const synAck = seg.some((s) => (s.flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK));
-  const firstRst = seg.find((s) => s.flags & TH_RST);
+export function classify(index: CaptureIndex, stream: number, facts?: Pick<StreamFacts, 'segments'>): Scenario {
+  // Straight from the index columns, without the state trace: the table classifies every
+  // connection of a capture when it opens, so nothing here allocates per segment.
+  const segs = facts?.segments ?? index.segmentsOf(stream);
+  const flagsOf = (n: number): number => index.flags[segs[n]!]!;
+  const toServer = (n: number): boolean => index.toServer[segs[n]!] === 1;
+  const isPureSyn = (n: number): boolean => (flagsOf(n) & (TH_SYN | TH_ACK)) === TH_SYN;
+  let clientSyns = 0;
+  let serverSyns = 0;
+  let firstSyn = -1;
+  let lastSyn = -1;
+  let synData = false;
+  let synAck = false;
+  let firstRst = -1;
+  let firstFin = -1;
+  for (let n = 0; n < segs.length; n++) {
+    const f = flagsOf(n);
+    if (isPureSyn(n)) {
+      if (toServer(n)) {
+        clientSyns++;
+        if (firstSyn < 0) firstSyn = n;
+        lastSyn = n;
+        if (index.len[segs[n]!]! > 0) synData = true;
+      } else serverSyns++;
+    }
+    if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) synAck = true;
+    if (f & TH_RST && firstRst < 0) firstRst = n;
+    if (f & TH_FIN && firstFin < 0) firstFin = n;
+  }
 
   let opening: OpeningScenario;
-  if (clientSyns.length === 0) opening = 'mid-stream';
-  else if (serverSyns.length > 0) opening = 'simultaneous-open';
-  else if (clientSyns.some((s) => s.len > 0)) opening = 'tcp-fast-open';
-  else if (!synAck && firstRst && !firstRst.toServer) opening = 'refused';
+  if (clientSyns === 0) opening = 'mid-stream';
+  else if (serverSyns > 0) opening = 'simultaneous-open';
+  else if (synData) opening = 'tcp-fast-open';
+  else if (!synAck && firstRst >= 0 && !toServer(firstRst)) opening = 'refused';
   else if (!synAck) opening = 'no-answer';
-  else if (clientSyns.length > 1) opening = 'syn-retransmitted';
+  else if (clientSyns > 1) opening = 'syn-retransmitted';
   else opening = 'three-way-handshake';
 
-  const synRetransmissions = Math.max(0, clientSyns.length - 1);
-  const firstSyn = clientSyns[0];
-  const lastSyn = clientSyns[clientSyns.length - 1];
+  const synRetransmissions = Math.max(0, clientSyns - 1);
   const synRetransmissionSpan =
-    synRetransmissions && firstSyn && lastSyn ? lastSyn.sec - firstSyn.sec + (lastSyn.nsec - firstSyn.nsec) / 1e9 : null;
-  const who = (toServer: boolean): 'client' | 'server' => (toServer ? 'client' : 'server');
+    synRetransmissions && firstSyn >= 0 ? index.tsSec[segs[lastSyn]!]! - index.tsSec[segs[firstSyn]!]! + (index.tsNsec[segs[lastSyn]!]! - index.tsNsec[segs[firstSyn]!]!) / 1e9 : null;
+  const who = (fromClient: boolean): 'client' | 'server' => (fromClient ? 'client' : 'server');
+  const base = { stream, opening, synRetransmissions, synRetransmissionSpan };
 
-  const firstFinIndex = seg.findIndex((s) => s.flags & TH_FIN);
-  const firstFin = seg[firstFinIndex];
-  if (firstRst && opening !== 'refused') {
-    const rstIndex = seg.indexOf(firstRst);
-    const closing: ClosingScenario = firstFin && firstFinIndex < rstIndex ? 'rst-after-fin' : 'reset';
-    return { stream, opening, closing, activeCloser: who(firstRst.toServer), synRetransmissions, synRetransmissionSpan };
+  if (firstRst >= 0 && opening !== 'refused') {
+    const closing: ClosingScenario = firstFin >= 0 && firstFin < firstRst ? 'rst-after-fin' : 'reset';
+    return { ...base, closing, activeCloser: who(toServer(firstRst)) };
   }
-  if (opening === 'refused') {
-    return { stream, opening, closing: 'reset', activeCloser: 'server', synRetransmissions, synRetransmissionSpan };
+  if (opening === 'refused') return { ...base, closing: 'reset', activeCloser: 'server' };
+  if (firstFin < 0) return { ...base, closing: 'open-at-end', activeCloser: null };
+
+  const closer = toServer(firstFin);
+  const fin = segs[firstFin]!;
+  const finEnd = (index.seqRaw[fin]! + index.len[fin]! + 1) >>> 0;
+  let otherFin = -1;
+  let dataAfterFin = false;
+  let separateAck = false;
+  for (let n = firstFin + 1; n < segs.length; n++) {
+    if (toServer(n) === closer) continue;
+    const k = segs[n]!;
+    const f = index.flags[k]!;
+    if (index.len[k]! > 0) dataAfterFin = true;
+    if (f & TH_FIN) {
+      if (otherFin < 0) otherFin = n;
+    } else if (otherFin < 0 && f & TH_ACK && index.ackRaw[k] === finEnd) separateAck = true;
   }
-  if (!firstFin) {
-    return { stream, opening, closing: 'open-at-end', activeCloser: null, synRetransmissions, synRetransmissionSpan };
-  }
-  const closer = firstFin.toServer;
-  const otherFinIndex = seg.findIndex((s, i) => i > firstFinIndex && s.flags & TH_FIN && s.toServer !== closer);
-  const dataAfterFin = seg.some((s, i) => i > firstFinIndex && s.toServer !== closer && s.len > 0);
-  const crossed = facts.trace.steps.some((st) => st.client.state === 'CLOSING' || st.server.state === 'CLOSING');
   let closing: ClosingScenario;
   let activeCloser: Scenario['activeCloser'] = who(closer);
+  // The other side's FIN crossed the first one when it does not acknowledge it: both went
+  // FIN_WAIT_1 -> CLOSING (as the state trace shows it).
+  const other = otherFin >= 0 ? segs[otherFin]! : -1;
+  const crossed = other >= 0 && !(index.flags[other]! & TH_ACK && seqGE(index.ackRaw[other]!, finEnd));
   if (crossed) {
     closing = 'simultaneous-close';
     activeCloser = 'both';
-  } else if (dataAfterFin || otherFinIndex < 0) {
+  } else if (dataAfterFin || otherFin < 0) {
     closing = 'half-close';
   } else {
     // Three segments when the passive closer's FIN also carries the ACK of the first FIN,
     // with no separate ACK of it before.
-    const finEnd = (firstFin.seq + firstFin.len + 1) >>> 0;
-    const separateAck = seg.some(
-      (s, i) => i > firstFinIndex && i < otherFinIndex && s.toServer !== closer && !(s.flags & TH_FIN) && s.flags & TH_ACK && s.ack === finEnd,
-    );
     closing = separateAck ? 'four-way-close' : 'three-segment-close';
   }
-  return { stream, opening, closing, activeCloser, synRetransmissions, synRetransmissionSpan };
+  return { ...base, closing, activeCloser };
 }
 
 const OPENING_WORDS: Record<'en' | 'zh-cn', Record<OpeningScenario, string>> = {

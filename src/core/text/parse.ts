@@ -183,7 +183,8 @@ function tcpdumpTime(m: RegExpExecArray): TextTime {
   return { kind: 'clock', sec, nsec: digitsToNs(m[7]) };
 }
 
-function emptySegment(format: TextFormat, line: number): TextSegment {
+/** A segment with nothing known yet but where it is. */
+export function emptySegment(format: TextFormat, line: number): TextSegment {
   return {
     format,
     line,

@@ -1,5 +1,5 @@
 import { TH_ACK, TH_AE, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../tcp/analysis';
-import { ParsedText, TextFormat, TextPacket, TextSegment, TextTime, parseCaptureText } from './parse';
+import { ParsedText, TextFormat, TextPacket, TextSegment, TextTime, emptySegment, parseCaptureText } from './parse';
 
 /**
  * From capture text back to a capture: the raw sequence numbers each printed number stands
@@ -355,8 +355,7 @@ function appSegment(
   len: number,
 ): TextSegment {
   return {
-    format: 'tshark',
-    line: other.line,
+    ...emptySegment('tshark', other.line),
     frame: other.frame,
     time: other.time,
     frameLen: other.frameLen,
@@ -365,19 +364,9 @@ function appSegment(
     dst,
     flags,
     seq,
-    seqEnd: null,
     ack,
     win,
     len,
-    mss: null,
-    wsShift: null,
-    sackPerm: false,
-    sack: [],
-    tsval: null,
-    tsecr: null,
-    tfo: null,
-    analysis: [],
-    tokens: [],
   };
 }
 
