@@ -135,6 +135,17 @@ const TSHARK_FLAGS: Record<string, number> = {
   NS: TH_AE,
 };
 
+/** tshark's "Name=number" fields that are one number of the segment, and the token each makes. */
+const TSHARK_NUMBER_FIELDS: Record<string, 'seq' | 'ack' | 'win' | 'len' | 'mss' | 'tsval' | 'tsecr'> = {
+  Seq: 'seq',
+  Ack: 'ack',
+  Win: 'win',
+  Len: 'len',
+  MSS: 'mss',
+  TSval: 'tsval',
+  TSecr: 'tsecr',
+};
+
 /** tshark's expert markers and the tcp.analysis names they stand for. */
 const TSHARK_ANALYSIS: Array<[RegExp, string[]]> = [
   [/^TCP Retransmission$/, ['retransmission']],
@@ -393,39 +404,17 @@ function parseTshark(text: string, i: number): TextPacket | null {
     }
     const v = f[2]!;
     const n = Number(v);
+    const plain = TSHARK_NUMBER_FIELDS[f[1]!];
+    if (plain) {
+      seg[plain] = n;
+      addToken(seg, plain, i, start, f[0]);
+      continue;
+    }
     switch (f[1]) {
-      case 'Seq':
-        seg.seq = n;
-        addToken(seg, 'seq', i, start, f[0]);
-        break;
-      case 'Ack':
-        seg.ack = n;
-        addToken(seg, 'ack', i, start, f[0]);
-        break;
-      case 'Win':
-        seg.win = n;
-        addToken(seg, 'win', i, start, f[0]);
-        break;
-      case 'Len':
-        seg.len = n;
-        addToken(seg, 'len', i, start, f[0]);
-        break;
-      case 'MSS':
-        seg.mss = n;
-        addToken(seg, 'mss', i, start, f[0]);
-        break;
       case 'WS':
         // WS=1024 is the multiplier 2^shift.
         seg.wsShift = Number.isInteger(Math.log2(n)) ? Math.log2(n) : null;
         addToken(seg, 'wscale', i, start, f[0]);
-        break;
-      case 'TSval':
-        seg.tsval = n;
-        addToken(seg, 'tsval', i, start, f[0]);
-        break;
-      case 'TSecr':
-        seg.tsecr = n;
-        addToken(seg, 'tsecr', i, start, f[0]);
         break;
       case 'SLE':
         seg.sack.push([n, n]);
