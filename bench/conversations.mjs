@@ -75,6 +75,9 @@ async function bench(file) {
   const ours = [];
   for (let i = 0; i < runs; i++) ours.push(await measure(process.execPath, [path.join(root, 'dist', 'cli.js'), 'conversations', file, '--json']));
   rows.push({ tool: `tcp-explainer conversations (median of ${runs})`, seconds: median(ours.map((r) => r.seconds)), peakMb: Math.max(...ours.map((r) => r.peakMb)) });
+  // The editor's path: the index worker builds the per-segment index and the classified table.
+  const editor = await measure(process.execPath, [path.join(here, 'editor-open.mjs'), file]);
+  rows.push({ tool: 'tcp-explainer editor open (index + table)', seconds: editor.seconds, peakMb: editor.peakMb });
   const pp = await measure(process.execPath, [path.join(here, 'pcap-parser-loop.cjs'), file]);
   rows.push({ tool: 'pcap-parser loop (count packets only)', seconds: pp.seconds, peakMb: pp.peakMb });
   if (!skipTshark) {

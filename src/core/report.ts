@@ -93,6 +93,17 @@ export function windowScaleFactor(flags: number, flow: HalfFlow): number | null 
  * opposite one as they stand at the end of the capture: Wireshark shows windows with the scale
  * and relative numbers with the bases it knows once the file is read.
  */
+/**
+ * Relative numbers count from the bases as they stand at the end of the file, as Wireshark
+ * shows them (a SYN-ACK with a new ISN on reused ports moves the base for the whole flow).
+ */
+export function relativeNumbers(f: DecodedFrame, seg: SegmentAnalysis, finalFlow: HalfFlow, finalPeer: HalfFlow): { relSeq: number; relAck: number } {
+  return {
+    relSeq: f.headerValid ? (f.seq - finalFlow.baseSeq) >>> 0 : seg.relSeq,
+    relAck: f.headerValid ? (f.ack - finalPeer.baseSeq) >>> 0 : seg.relAck,
+  };
+}
+
 export function packetRecord(
   rec: CaptureRecord,
   f: DecodedFrame,
@@ -101,10 +112,7 @@ export function packetRecord(
   finalPeer: HalfFlow,
 ): PacketRecord {
   const hasAck = (f.flags & TH_ACK) !== 0;
-  // Relative numbers count from the bases as they stand at the end of the file, as Wireshark
-  // shows them (a SYN-ACK with a new ISN on reused ports moves the base for the whole flow).
-  const relSeq = f.headerValid ? (f.seq - finalFlow.baseSeq) >>> 0 : seg.relSeq;
-  const relAck = f.headerValid ? (f.ack - finalPeer.baseSeq) >>> 0 : seg.relAck;
+  const { relSeq, relAck } = relativeNumbers(f, seg, finalFlow, finalPeer);
   const out: PacketRecord = {
     frame: rec.frame,
     time: formatEpoch(rec.tsSec, rec.tsNsec),

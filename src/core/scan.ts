@@ -149,6 +149,20 @@ export function scanPacketRecords(
   onFirstPass?: (first: ScanSummary) => void,
   onProgress?: (fraction: number) => boolean | void,
 ): ScanSummary {
+  return scanSegmentsTwice(open, (rec, f, seg, flow, peer) => visit(packetRecord(rec, f, seg, flow, peer), rec, f, seg, flow), onFirstPass, onProgress);
+}
+
+/**
+ * The two passes of scanPacketRecords without building a record per packet: the visitor gets
+ * the segment with its direction's and the peer's half-flows as they stand at the end of the
+ * file (final bases and window scale), for views that keep numbers, not text.
+ */
+export function scanSegmentsTwice(
+  open: () => ByteSource,
+  visit: (rec: CaptureRecord, f: DecodedFrame, seg: SegmentAnalysis, finalFlow: HalfFlow, finalPeer: HalfFlow) => void,
+  onFirstPass?: (first: ScanSummary) => void,
+  onProgress?: (fraction: number) => boolean | void,
+): ScanSummary {
   const progress = (pass: number) =>
     onProgress ? (read: number, total: number) => onProgress((pass + (total ? read / total : 1)) / 2) : undefined;
   const first = scanCapture(open(), onProgress ? { onProgress: progress(0) } : {});
@@ -161,7 +175,7 @@ export function scanPacketRecords(
       const conv = finalConversations[seg.conversation.stream] ?? seg.conversation;
       const flow = seg.inFlow1 ? conv.flow1 : conv.flow2;
       const peer = seg.inFlow1 ? conv.flow2 : conv.flow1;
-      visit(packetRecord(rec, f, seg, flow, peer), rec, f, seg, flow);
+      visit(rec, f, seg, flow, peer);
     },
   });
 }

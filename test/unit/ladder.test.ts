@@ -2,8 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { MemorySource } from '../../src/core/capture/source';
 import { indexCapture } from '../../src/core/index/captureIndex';
+import { scanPacketRecords } from '../../src/core/scan';
+import { analysisFlagNames } from '../../src/core/tcp/analysis';
 import { buildLadder } from '../../src/core/tcp/ladder';
-import { fixture } from '../helpers/paths';
+import { FIXTURES, fixture } from '../helpers/paths';
 
 function indexOf(name: string) {
   const bytes = fs.readFileSync(fixture(name));
@@ -62,5 +64,30 @@ describe('ladder rows', () => {
 
   it('an unknown stream is a clear error', () => {
     assert.throws(() => buildLadder(indexOf('01_http_node_conn_close.pcapng'), { stream: 7 }), /no TCP stream 7/);
+  });
+});
+
+describe('the index', () => {
+  it('holds for every segment of every fixture exactly what the packet records say (the parity-checked path)', () => {
+    let segments = 0;
+    for (const name of fs.readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)$/.test(f))) {
+      const bytes = fs.readFileSync(fixture(name));
+      const open = (): MemorySource => new MemorySource(bytes);
+      const index = indexCapture(open);
+      let i = 0;
+      scanPacketRecords(open, (p) => {
+        const where = `${name} frame ${p.frame}`;
+        assert.deepEqual(
+          [index.frame[i], index.stream[i], index.seq[i], index.seqRaw[i], index.ack[i], index.ackRaw[i], index.len[i], index.win[i], index.winScale[i], index.dupAck[i], index.truncated[i]],
+          [p.frame, p.stream, p.seq, p.seq_raw, p.ack, p.ack_raw, p.len, p.win, p.win_scale ?? 0, p.dup_ack ?? 0, p.truncated ? 1 : 0],
+          where,
+        );
+        assert.deepEqual(analysisFlagNames(index.analysis[i]!, index.dupAck[i]!), p.analysis, where);
+        i++;
+      });
+      assert.equal(i, index.count, name);
+      segments += i;
+    }
+    assert.ok(segments > 5000, `${segments} segments`);
   });
 });

@@ -1,8 +1,10 @@
 import { ByteSource } from '../capture/source';
+import { CaptureRecord } from '../capture/types';
+import { DecodedFrame } from '../decode/frame';
 import { TcpOption, parseTcpOptions } from '../decode/tcpOptions';
-import { TH_SYN } from '../tcp/analysis';
-import { PacketRecord } from '../report';
-import { ScanSummary, scanPacketRecords } from '../scan';
+import { HalfFlow, SegmentAnalysis, TH_ACK, TH_SYN, scaledWindow } from '../tcp/analysis';
+import { relativeNumbers, windowScaleFactor } from '../report';
+import { ScanSummary, scanSegmentsTwice } from '../scan';
 
 /**
  * A capture indexed once, forward, for views that come back to it (the editor's connection
@@ -53,47 +55,42 @@ export class CaptureIndex {
     return list ? list.subarray(0, this.streamCounts[stream]) : new Uint32Array(0);
   }
 
-  add(
-    p: PacketRecord,
-    tcpFlags: number,
-    fileOffset: number,
-    tsSec: number,
-    tsNsec: number,
-    toServer: boolean,
-    analysisFlags: number,
-  ): void {
+  add(rec: CaptureRecord, f: DecodedFrame, seg: SegmentAnalysis, flow: HalfFlow, peer: HalfFlow, toServer: boolean): void {
     if (this.count === this.frame.length) this.grow();
     const i = this.count++;
-    this.frame[i] = p.frame;
-    this.stream[i] = p.stream;
-    this.offset[i] = fileOffset;
-    this.tsSec[i] = tsSec;
-    this.tsNsec[i] = tsNsec;
-    this.flags[i] = tcpFlags;
+    const stream = seg.conversation.stream;
+    const hasAck = (f.flags & TH_ACK) !== 0;
+    const { relSeq, relAck } = relativeNumbers(f, seg, flow, peer);
+    this.frame[i] = rec.frame;
+    this.stream[i] = stream;
+    this.offset[i] = rec.fileOffset;
+    this.tsSec[i] = rec.tsSec;
+    this.tsNsec[i] = rec.tsNsec;
+    this.flags[i] = f.flags;
     this.toServer[i] = toServer ? 1 : 0;
-    this.seq[i] = p.seq;
-    this.seqRaw[i] = p.seq_raw;
-    this.ack[i] = p.ack;
-    this.ackRaw[i] = p.ack_raw;
-    this.len[i] = p.len;
-    this.win[i] = p.win;
-    this.winScale[i] = p.win_scale ?? 0;
-    this.analysis[i] = analysisFlags;
-    this.dupAck[i] = p.dup_ack ?? 0;
-    this.truncated[i] = p.truncated ? 1 : 0;
-    let list = this.streams[p.stream];
-    let n = this.streamCounts[p.stream] ?? 0;
+    this.seq[i] = relSeq;
+    this.seqRaw[i] = f.seq;
+    this.ack[i] = hasAck ? relAck : 0;
+    this.ackRaw[i] = hasAck ? f.ack : 0;
+    this.len[i] = f.payloadLen;
+    this.win[i] = scaledWindow(f.window, f.flags, flow);
+    this.winScale[i] = windowScaleFactor(f.flags, flow) ?? 0;
+    this.analysis[i] = seg.flags;
+    this.dupAck[i] = seg.dupAckNum;
+    this.truncated[i] = f.truncated ? 1 : 0;
+    let list = this.streams[stream];
+    let n = this.streamCounts[stream] ?? 0;
     if (!list) {
       list = new Uint32Array(8);
-      this.streams[p.stream] = list;
+      this.streams[stream] = list;
     } else if (n === list.length) {
       const bigger = new Uint32Array(list.length * 2);
       bigger.set(list);
       list = bigger;
-      this.streams[p.stream] = list;
+      this.streams[stream] = list;
     }
     list[n++] = i;
-    this.streamCounts[p.stream] = n;
+    this.streamCounts[stream] = n;
   }
 
   private grow(): void {
@@ -129,12 +126,12 @@ export class CaptureIndex {
  */
 export function indexCapture(open: () => ByteSource, onProgress?: (fraction: number) => boolean | void): CaptureIndex {
   let index: CaptureIndex | null = null;
-  const summary = scanPacketRecords(
+  const summary = scanSegmentsTwice(
     open,
-    (packet, rec, f, seg) => {
-      const conv = index!.summary.analyzer.conversations[packet.stream]!;
+    (rec, f, seg, flow, peer) => {
+      const conv = index!.summary.analyzer.conversations[seg.conversation.stream]!;
       const i = index!.count;
-      index!.add(packet, f.flags, rec.fileOffset, rec.tsSec, rec.tsNsec, seg.fromA === conv.clientIsA, seg.flags);
+      index!.add(rec, f, seg, flow, peer, seg.fromA === conv.clientIsA);
       if (f.flags & TH_SYN && f.tcpHeaderLen > 20) {
         index!.synOptions.set(i, handshakeOptions(parseTcpOptions(f.data, f.tcpOffset, f.tcpHeaderLen)));
       }
