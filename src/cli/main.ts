@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { CaptureFormatError, CaptureProblem } from '../core/capture/types';
+import { endpointText } from '../core/decode/address';
 import { linkTypeName } from '../core/decode/linktypes';
 import {
   ConversationRecord,
@@ -165,10 +166,6 @@ function runPackets(file: string, json: boolean, out: Output): ScanSummary {
   } finally {
     input.close();
   }
-}
-
-function endpointText(e: { address: string; port: number }): string {
-  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
 function runConversations(file: string, json: boolean, out: Output): ScanSummary {

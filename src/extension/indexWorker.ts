@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { FileSource } from '../node/fileSource';
 import { ByteSource, MemorySource } from '../core/capture/source';
 import { CaptureFormatError } from '../core/capture/types';
+import { endpointText } from '../core/decode/address';
 import { linkTypeName } from '../core/decode/linktypes';
 import { Lang } from '../core/explain/glossary';
 import { ConnectionExplanation, explainConnection } from '../core/explain/connection';
@@ -80,14 +81,13 @@ function rowsOf(ix: CaptureIndex, lang: Lang): ConnectionRow[] {
     const words = scenarioShort(x, lang);
     const toServer = c.clientIsA ? c.flowAB : c.flowBA;
     const toClient = c.clientIsA ? c.flowBA : c.flowAB;
-    const ep = (e: { address: string; port: number }): string => (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`);
     const opened = x.opening === 'three-way-handshake' || x.opening === 'syn-retransmitted' || x.opening === 'simultaneous-open' || x.opening === 'tcp-fast-open';
     const closed = x.closing !== 'open-at-end' && x.closing !== 'reset' && x.closing !== 'rst-after-fin';
     const interest = (opened ? 2 : 0) + (closed ? 2 : x.closing === 'open-at-end' ? 0 : 1);
     return {
       stream: c.stream,
-      client: ep(c.clientIsA ? c.a : c.b),
-      server: ep(c.clientIsA ? c.b : c.a),
+      client: endpointText(c.clientIsA ? c.a : c.b),
+      server: endpointText(c.clientIsA ? c.b : c.a),
       opening: x.opening,
       closing: x.closing,
       activeCloser: x.activeCloser,

@@ -37,3 +37,8 @@ export function formatIpv6(b: Uint8Array, o: number): string {
 export function formatAddress(b: Uint8Array, o: number, len: number): string {
   return len === 4 ? formatIpv4(b, o) : formatIpv6(b, o);
 }
+
+/** An address and port as Wireshark writes them: "127.0.0.1:4000", "[::1]:4000". */
+export function endpointText(e: { address: string; port: number }): string {
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}

@@ -1,7 +1,8 @@
 import { HandshakeOptions, CaptureIndex } from '../index/captureIndex';
 import { Endpoint, TH_ACK, TH_CWR, TH_ECE, TH_SYN, analysisFlagNames } from '../tcp/analysis';
 import { StreamFacts } from '../tcp/ladder';
-import { AnalysisTerm, Lang, termMeaning } from './glossary';
+import { endpointText } from '../decode/address';
+import { AnalysisTerm, Lang, fill, termMeaning } from './glossary';
 import { Scenario, classify, describeScenario } from './scenario';
 import { analysisLabel } from './steps';
 
@@ -136,14 +137,6 @@ const W = {
 
 const SIDE_NAMES = { en: { client: 'client', server: 'server' }, 'zh-cn': { client: '客户端', server: '服务器' } };
 
-function fill(template: string, vars: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
-}
-
-function endpoint(e: Endpoint): string {
-  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
-}
-
 export function narrateConnection(x: ConnectionExplanation, lang: Lang = 'en'): Narrative {
   const w = W[lang];
   const details: string[] = [];
@@ -175,7 +168,7 @@ export function narrateConnection(x: ConnectionExplanation, lang: Lang = 'en'): 
     );
   }
   return {
-    title: fill(w.title, { stream: x.stream, client: endpoint(x.client), server: endpoint(x.server) }),
+    title: fill(w.title, { stream: x.stream, client: endpointText(x.client), server: endpointText(x.server) }),
     summary: describeScenario(x, lang),
     details,
   };

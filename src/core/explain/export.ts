@@ -1,6 +1,7 @@
 import { Ladder, LadderRow, Phase } from '../tcp/ladder';
 import { SideState } from '../tcp/states';
 import { ConnectionExplanation, narrateConnection } from './connection';
+import { endpointText } from '../decode/address';
 import { Lang } from './glossary';
 import { describeStep } from './steps';
 
@@ -45,10 +46,6 @@ function stateText(s: SideState): string {
   return s.inferred ? `${s.state}?` : s.state;
 }
 
-function endpoint(e: { address: string; port: number }): string {
-  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
-}
-
 function labelWithAnalysis(r: LadderRow): string {
   return r.analysis.length ? `${r.label} ${r.analysis.map((a) => `[${a.replace(/_/g, ' ')}]`).join(' ')}` : r.label;
 }
@@ -87,8 +84,8 @@ export function ladderMermaid(ladder: Ladder, lang: Lang = 'en'): string {
   const w = WORDS[lang];
   const out = [
     'sequenceDiagram',
-    `    participant C as ${mermaidText(`${w.client} ${endpoint(ladder.client)}`)}`,
-    `    participant S as ${mermaidText(`${w.server} ${endpoint(ladder.server)}`)}`,
+    `    participant C as ${mermaidText(`${w.client} ${endpointText(ladder.client)}`)}`,
+    `    participant S as ${mermaidText(`${w.server} ${endpointText(ladder.server)}`)}`,
     `    Note over C: ${stateText(ladder.initial.client)}`,
     `    Note over S: ${stateText(ladder.initial.server)}`,
   ];
@@ -135,9 +132,9 @@ export function ladderSvg(ladder: Ladder, lang: Lang = 'en'): string {
     '<defs><marker id="tip" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f2328"/></marker></defs>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     text(xc, 24, w.client, 'class="head" text-anchor="middle"'),
-    text(xc, 42, endpoint(ladder.client), 'class="endpoint" text-anchor="middle"'),
+    text(xc, 42, endpointText(ladder.client), 'class="endpoint" text-anchor="middle"'),
     text(xs, 24, w.server, 'class="head" text-anchor="middle"'),
-    text(xs, 42, endpoint(ladder.server), 'class="endpoint" text-anchor="middle"'),
+    text(xs, 42, endpointText(ladder.server), 'class="endpoint" text-anchor="middle"'),
     badge(xc - 12, 70, ladder.initial.client, 'end'),
     badge(xs + 12, 70, ladder.initial.server, 'start'),
     `<line class="lane" x1="${xc}" y1="52" x2="${xc}" y2="${height - 16}"/>`,

@@ -133,6 +133,11 @@ const ZH: Record<Term, string> = {
   reused_ports: '端口重用：在与之前的连接相同的地址和端口上出现了新的 SYN。',
 };
 
+/** Puts values into a sentence: "{side} closes" with { side: "client" }. Unknown names stay as written. */
+export function fill(template: string, vars: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
 export function glossary(term: Term, lang: Lang = 'en'): string {
   return (lang === 'zh-cn' ? ZH : EN)[term];
 }

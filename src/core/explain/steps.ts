@@ -1,7 +1,7 @@
 import { CaptureIndex } from '../index/captureIndex';
 import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../tcp/analysis';
 import { SideState, StateTrace } from '../tcp/states';
-import { AnalysisTerm, Lang, glossary, termMeaning } from './glossary';
+import { AnalysisTerm, Lang, fill, glossary, termMeaning } from './glossary';
 
 /**
  * What each segment of a ladder does, as a teacher would say it next to the arrow: a short
@@ -316,10 +316,6 @@ const SIDES: Record<Lang, { client: string; server: string }> = {
   en: { client: 'client', server: 'server' },
   'zh-cn': { client: '客户端', server: '服务器' },
 };
-
-function fill(template: string, vars: Vars): string {
-  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
-}
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);

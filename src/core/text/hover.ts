@@ -1,5 +1,5 @@
 import { MemorySource } from '../capture/source';
-import { AnalysisTerm, Lang, glossary, termMeaning } from '../explain/glossary';
+import { AnalysisTerm, Lang, fill, glossary, termMeaning } from '../explain/glossary';
 import { describeStep } from '../explain/steps';
 import { CaptureIndex, indexCapture } from '../index/captureIndex';
 import { TH_SYN } from '../tcp/analysis';
@@ -123,10 +123,6 @@ const W = {
     inferredTfo: '文本里这一行没有 TCP 字段；这些字段是根据前后几行重建的。',
   },
 } satisfies Record<Lang, Record<string, string>>;
-
-function fill(t: string, v: Record<string, string | number>): string {
-  return t.replace(/\{(\w+)\}/g, (m, k: string) => (k in v ? String(v[k]) : m));
-}
 
 const FLAG_TERMS: Record<string, string> = { S: 'SYN', '.': 'ACK', F: 'FIN', R: 'RST', P: 'PSH', U: 'URG', E: 'ECE', W: 'CWR', e: 'AE' };
 
