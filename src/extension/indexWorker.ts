@@ -8,7 +8,7 @@ import { linkTypeName } from '../core/decode/linktypes';
 import { Lang } from '../core/explain/glossary';
 import { ConnectionExplanation, explainConnection } from '../core/explain/connection';
 import { explanationMarkdown, ladderMermaid, ladderSvg } from '../core/explain/export';
-import { scenarioShort } from '../core/explain/scenario';
+import { classify, scenarioShort } from '../core/explain/scenario';
 import { isPlaceholderSkip } from '../core/text/hover';
 import { RebuiltText, rebuildCapture } from '../core/text/rebuild';
 import { renderTcpdump } from '../core/text/render';
@@ -77,7 +77,9 @@ function factsOf(ix: CaptureIndex, stream: number): StreamFacts {
 function rowsOf(ix: CaptureIndex, lang: Lang): ConnectionRow[] {
   return ix.summary.analyzer.conversations.map((c) => {
     // Not cached: a capture of 100k connections would keep every trace for nothing.
-    const x = explainConnection(ix, c.stream);
+    // Only the scenario: the table needs nothing else of the explanation, and opening a big
+    // capture classifies every connection.
+    const x = classify(ix, c.stream);
     const words = scenarioShort(x, lang);
     const toServer = c.clientIsA ? c.flowAB : c.flowBA;
     const toClient = c.clientIsA ? c.flowBA : c.flowAB;
@@ -91,6 +93,7 @@ function rowsOf(ix: CaptureIndex, lang: Lang): ConnectionRow[] {
       opening: x.opening,
       closing: x.closing,
       activeCloser: x.activeCloser,
+      synRetransmissions: x.synRetransmissions,
       opened: words.opened,
       ended: words.ended,
       packets: toServer.packets + toClient.packets,

@@ -14,6 +14,8 @@ export interface ConnectionRow {
   opening: OpeningScenario;
   closing: ClosingScenario;
   activeCloser: 'client' | 'server' | 'both' | null;
+  /** SYNs the client sent again before an answer. */
+  synRetransmissions: number;
   /** The opening in a few words, in the user's language ("three-way handshake", "refused (RST)"). */
   opened: string;
   /** The closing in a few words ("four-way close, client first", "reset by server"). */

@@ -166,8 +166,8 @@ function renderOverview(): void {
 const COLUMNS: Array<{ key: SortKey | null; label: string; cell: (c: ConnectionRow) => string; num?: boolean }> = [
   { key: 'stream', label: 'stream', cell: (c) => String(c.stream), num: true },
   { key: 'client', label: 'clientServer', cell: (c) => `${c.client} → ${c.server}` },
-  { key: null, label: 'opened', cell: (c) => scenarioShort({ ...c, synRetransmissions: 0, synRetransmissionSpan: null }, lang).opened },
-  { key: null, label: 'ended', cell: (c) => scenarioShort({ ...c, synRetransmissions: 0, synRetransmissionSpan: null }, lang).ended },
+  { key: null, label: 'opened', cell: (c) => scenarioShort({ ...c, synRetransmissionSpan: null }, lang).opened },
+  { key: null, label: 'ended', cell: (c) => scenarioShort({ ...c, synRetransmissionSpan: null }, lang).ended },
   { key: 'packets', label: 'packets', cell: (c) => String(c.packets), num: true },
   { key: 'bytesToServer', label: 'bytesToServer', cell: (c) => String(c.bytesToServer), num: true },
   { key: 'bytesToClient', label: 'bytesToClient', cell: (c) => String(c.bytesToClient), num: true },

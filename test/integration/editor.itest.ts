@@ -14,6 +14,7 @@ describe('capture editor in a real VS Code', () => {
     ['01_http_node_conn_close_any_sll2.pcap', 1],
     ['01_http_node_conn_close_nanosec.pcap', 1],
     ['11_rawip_tun_v4_v6.pcapng', 2],
+    ['07b_syn_retransmission.pcapng', 1],
     ['09_many_short_connections_200_plus_20_port_reuse.pcap', 220],
   ] as const) {
     it(`opens ${name} with the capture editor and sends its ${connections} connection(s) to the webview`, async () => {
@@ -26,6 +27,11 @@ describe('capture editor in a real VS Code', () => {
       const editor = await until('the editor', () => ext.editorFor(uri));
       const init = await until('init posted to the webview (after it said ready)', () => posted(editor.posted, 'init')[0]);
       assert.equal(init.connections.length, connections);
+      if (name.startsWith('07b_')) {
+        // The table's words need the count: "handshake after 3 SYN retransmission(s)".
+        assert.deepEqual([init.connections[0]!.opening, init.connections[0]!.synRetransmissions], ['syn-retransmitted', 3]);
+        assert.match(init.connections[0]!.opened, /after 3 SYN/);
+      }
       assert.equal(init.overview.fileName, name);
     });
   }
