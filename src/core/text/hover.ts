@@ -200,7 +200,7 @@ export function hoverAt(x: ExplainedText, line: number, character: number, lang:
     case 'wscale': {
       out.push(`**${token.text}**`, glossary('WS', lang));
       if (packet.wsShift !== null) out.push(fill(w.wsShift, { shift: packet.wsShift, mult: 2 ** packet.wsShift }));
-      const both = x.index.winScale.some((m, k) => k < x.index.count && x.index.stream[k] === seg.stream && m > 0);
+      const both = x.index.segmentsOf(seg.stream).some((k) => x.index.winScale[k]! > 0);
       out.push(fill(w.wsPeer, { did: both ? w.did : w.didNot, state: both ? w.on : w.off }));
       break;
     }

@@ -50,7 +50,7 @@ function sideKey(a: { address: string; port: number }): string {
   return `${a.address}|${a.port}`;
 }
 
-function tupleKey(s: TextSegment): string {
+function tupleKey(s: Pick<TextSegment, 'src' | 'dst'>): string {
   const a = sideKey(s.src);
   const b = sideKey(s.dst);
   return a < b ? `${a}>${b}` : `${b}>${a}`;
@@ -215,6 +215,12 @@ function inferApplicationSegments(parsed: ParsedText, numbers: Map<TextSegment, 
     return x.kind === 'tcp' ? x : (inferred.get(q) ?? null);
   };
   const uses = (x: TextSegment): number => x.len + (x.flags & TH_SYN ? 1 : 0) + (x.flags & TH_FIN ? 1 : 0);
+  // Who answered with SYN-ACK on each address/port pair (the server), found once: only printed
+  // TCP lines carry a SYN-ACK, never a rebuilt one.
+  const synAckSender = new Map<string, string>();
+  for (const x of packets) {
+    if (x.kind === 'tcp' && (x.flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && !synAckSender.has(tupleKey(x))) synAckSender.set(tupleKey(x), sideKey(x.src));
+  }
   for (let p = 0; p < packets.length; p++) {
     const other = packets[p]!;
     if (other.kind !== 'other' || other.format !== 'tshark' || !other.src || !other.dst) continue;
@@ -243,12 +249,8 @@ function inferApplicationSegments(parsed: ParsedText, numbers: Map<TextSegment, 
     const info = other.info;
     const role: 'client' | 'server' | null = /^HTTP\/\d/.test(info) ? 'server' : /^[A-Z]+ \S+ HTTP\/\d/.test(info) ? 'client' : null;
     const isServerSide = (a: TextSegment['src'], b: TextSegment['src']): boolean | null => {
-      for (let q = 0; q < packets.length; q++) {
-        const x = segmentAt(q);
-        if (x && (x.flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && ((sideKey(x.src) === sideKey(a) && sideKey(x.dst) === sideKey(b)) || (sideKey(x.src) === sideKey(b) && sideKey(x.dst) === sideKey(a)))) {
-          return sideKey(x.src) === sideKey(a);
-        }
-      }
+      const server = synAckSender.get(tupleKey({ src: a, dst: b }));
+      if (server !== undefined) return server === sideKey(a);
       return a.port === b.port ? null : a.port < b.port;
     };
     const options: Array<{ seg: TextSegment; near: TextSegment; score: number }> = [];
