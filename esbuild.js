@@ -43,8 +43,21 @@ const builds = [
     logLevel: 'warning',
   },
   {
-    entryPoints: ['src/webview/main.ts'],
-    outfile: 'dist/webview.js',
+    // Reads capture text (detection, hovers) off the extension host's main thread.
+    entryPoints: ['src/extension/textWorker.ts'],
+    outfile: 'dist/textWorker.js',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  },
+  {
+    // The webview's own folder: its localResourceRoots hold this folder and nothing else.
+    entryPoints: { webview: 'src/webview/main.ts', capture: 'media/capture.css' },
+    outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',
     format: 'iife',

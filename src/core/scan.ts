@@ -68,6 +68,9 @@ export function scanCapture(source: ByteSource, options: ScanOptions = {}): Scan
   const every = options.progressEvery ?? 65536;
   const onSegment = options.onSegment;
   let lastLinkType = -1;
+  let lastSkipKind = -1;
+  let lastSkipReason = '';
+  let lastSkipText = '';
   let lastLinkCount = 0;
   for (let rec = reader.next(); rec; rec = reader.next()) {
     if (summary.frames === 0) {
@@ -94,7 +97,13 @@ export function scanCapture(source: ByteSource, options: ScanOptions = {}): Scan
     } else {
       options.onOtherFrame?.(rec, kind, decoded.reason);
       const damaged = kind === FrameKind.Truncated || kind === FrameKind.Malformed;
-      bump(damaged ? summary.damaged : summary.skipped, skipReasonText(kind, decoded.reason), 1);
+      // Skipped frames come in runs of one reason: its text is made once per run, not per frame.
+      if (kind !== lastSkipKind || decoded.reason !== lastSkipReason) {
+        lastSkipKind = kind;
+        lastSkipReason = decoded.reason;
+        lastSkipText = skipReasonText(kind, decoded.reason);
+      }
+      bump(damaged ? summary.damaged : summary.skipped, lastSkipText, 1);
     }
     if (options.onProgress && rec.frame % every === 0) {
       if (options.onProgress(reader.position, source.size) === true) {

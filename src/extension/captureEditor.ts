@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
@@ -7,6 +8,7 @@ import type { ExportFormat, WorkerReply, WorkerRequest } from './indexWorker';
 import type { ConnectionExplanation } from '../core/explain/connection';
 import { say, userLanguage } from './l10n';
 import { webviewStrings } from './strings';
+import { checkFromWebview } from './webviewMessages';
 
 export const VIEW_TYPE = 'tcpExplainer.capture';
 
@@ -127,7 +129,15 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
   private readonly editors = new Set<OpenEditor>();
   private active: OpenEditor | null = null;
 
-  constructor(private readonly context: vscode.ExtensionContext) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** The one folder the webview may load from: its script and its style sheet. */
+  private webviewRoot(): vscode.Uri {
+    return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview');
+  }
 
   async openCustomDocument(uri: vscode.Uri): Promise<CaptureDocument> {
     // Local files are read by the worker page by page; other schemes arrive as bytes; capture
@@ -160,9 +170,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     const editor: OpenEditor = { document, panel, selected: null, posted: [] };
     this.editors.add(editor);
     this.active = editor;
-    const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
-    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    panel.webview.options = { enableScripts: true, localResourceRoots: [this.webviewRoot()] };
     panel.webview.html = this.html(panel.webview);
     const post = (m: ToWebview): void => {
       editor.posted.push(m);
@@ -185,7 +193,18 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
       progressSub.dispose();
       configSub.dispose();
     });
-    panel.webview.onDidReceiveMessage(async (m: FromWebview) => {
+    let streams: number | null = null;
+    document.indexed.then(
+      ({ connections }) => (streams = connections.length),
+      () => (streams = 0),
+    );
+    panel.webview.onDidReceiveMessage(async (raw: unknown) => {
+      const checked = checkFromWebview(raw, streams);
+      if ('rejected' in checked) {
+        this.log.warn(`ignored a message from the webview of ${document.uri.toString(true)}: ${checked.rejected}`);
+        return;
+      }
+      const m: FromWebview = checked.ok;
       switch (m.type) {
         case 'ready':
           try {
@@ -248,8 +267,8 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
 
   private html(webview: vscode.Webview): string {
     const nonce = makeNonce();
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'capture.css'));
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot(), 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot(), 'capture.css'));
     const csp = [
       "default-src 'none'",
       `style-src ${webview.cspSource}`,
@@ -273,9 +292,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
   }
 }
 
+/** A CSP nonce from a cryptographic source: 128 bits, unguessable by anything the page shows. */
 function makeNonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let s = '';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
+  return randomBytes(16).toString('base64');
 }

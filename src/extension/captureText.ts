@@ -1,48 +1,148 @@
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { detectTextFormat } from '../core/text/parse';
-import { ExplainedText, explainText, hoverAt } from '../core/text/hover';
+import { MAX_LINE_CHARS, TextFormat } from '../core/text/parse';
+import { MessageHandler, RpcMessage } from '../shared/rpc';
 import { TEXT_CAPTURE_SCHEME } from './captureEditor';
 import { userLanguage } from './l10n';
+import type { DetectParams, HoverAnswer, HoverParams } from './textWorker';
+import { NEED_TEXT } from './textWorker';
 
 /**
  * Capture text in VS Code: the `capture-text` language for tcpdump and tshark listings, found
  * by content in plain-text and untitled editors; hovers that explain each word; and the text
  * handed to the capture editor through a read-only file system of its own, so "Explain TCP
- * connection" shows the same ladder as for a capture file.
+ * connection" shows the same ladder as for a capture file. Reading the text happens in a worker
+ * thread (textWorker.ts): the main thread only slices lines and waits.
  */
 
 export const LANGUAGE = 'capture-text';
 
-/** Text larger than this gets no hovers (rebuilding it on the main thread would stall the editor). */
+/** Text larger than this gets no hovers (rebuilding it costs more than a hover is worth). */
 const HOVER_LIMIT = 8 << 20;
+/** How many lines detection looks at (as detectTextFormat does). */
+const DETECT_LINES = 200;
+/** An answer later than this means the text is hostile or huge: the worker is ended and started anew. */
+const ANSWER_DEADLINE_MS = 10000;
 
-/** The rebuilt capture of each open text document, for its current version. */
-const explained = new WeakMap<vscode.TextDocument, { version: number; x: ExplainedText }>();
+/** The text worker: started on first use, ended and replaced when an answer is late. */
+export class TextWorkerClient implements vscode.Disposable {
+  private worker: Worker | null = null;
+  private rpc: MessageHandler | null = null;
+  /** Which version of each document the current worker holds. */
+  private sent = new Map<string, number>();
 
-export function explainedDocument(doc: vscode.TextDocument): ExplainedText {
-  const cached = explained.get(doc);
-  if (cached && cached.version === doc.version) return cached.x;
-  const x = explainText(doc.getText());
-  explained.set(doc, { version: doc.version, x });
-  return x;
+  constructor(private readonly script: string) {}
+
+  private start(): MessageHandler {
+    if (this.rpc) return this.rpc;
+    const worker = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+    const rpc = new MessageHandler((m: RpcMessage) => worker.postMessage(m));
+    worker.on('message', (m: unknown) => rpc.handleMessage(m));
+    const gone = (why: string): void => {
+      rpc.rejectAll(new Error(why));
+      if (this.worker === worker) this.reset();
+    };
+    worker.on('error', (e) => gone(e.message));
+    worker.on('exit', () => gone('the text worker stopped'));
+    worker.unref();
+    this.worker = worker;
+    this.rpc = rpc;
+    return rpc;
+  }
+
+  private reset(): void {
+    const w = this.worker;
+    this.worker = null;
+    this.rpc = null;
+    this.sent.clear();
+    if (w) void w.terminate();
+  }
+
+  private async request<T>(method: string, params: unknown): Promise<T> {
+    const rpc = this.start();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.reset();
+        reject(new Error(`no answer within ${ANSWER_DEADLINE_MS} ms`));
+      }, ANSWER_DEADLINE_MS);
+    });
+    try {
+      return await Promise.race([rpc.sendRequest<T>(method, params), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  detect(head: string): Promise<TextFormat | null> {
+    const p: DetectParams = { head };
+    return this.request('detect', p);
+  }
+
+  async hover(doc: vscode.TextDocument, pos: vscode.Position): Promise<HoverAnswer | null> {
+    const key = doc.uri.toString();
+    const base = { key, version: doc.version, line: pos.line, character: pos.character, lang: userLanguage() };
+    if (this.sent.get(key) === doc.version) {
+      try {
+        return await this.request<HoverAnswer | null>('hover', base satisfies HoverParams);
+      } catch (e) {
+        if ((e as Error).message !== NEED_TEXT) throw e;
+      }
+    }
+    const answer = await this.request<HoverAnswer | null>('hover', { ...base, text: doc.getText() } satisfies HoverParams);
+    this.sent.set(key, doc.version);
+    return answer;
+  }
+
+  forget(doc: vscode.TextDocument): void {
+    this.sent.delete(doc.uri.toString());
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}
+
+/** The first lines of a document, each cut as the parser cuts it: what detection reads. */
+function headOf(doc: vscode.TextDocument): string {
+  const lines: string[] = [];
+  for (let i = 0; i < Math.min(doc.lineCount, DETECT_LINES); i++) lines.push(doc.lineAt(i).text.slice(0, MAX_LINE_CHARS));
+  return lines.join('\n');
 }
 
 export class CaptureTextHoverProvider implements vscode.HoverProvider {
-  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-    if (doc.getText().length > HOVER_LIMIT) return undefined;
-    const h = hoverAt(explainedDocument(doc), pos.line, pos.character, userLanguage());
-    if (!h) return undefined;
+  constructor(private readonly worker: TextWorkerClient) {}
+
+  async provideHover(doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    if (doc.offsetAt(new vscode.Position(doc.lineCount, 0)) > HOVER_LIMIT) return undefined;
+    let h: HoverAnswer | null;
+    try {
+      h = await this.worker.hover(doc, pos);
+    } catch {
+      return undefined;
+    }
+    if (!h || token.isCancellationRequested) return undefined;
+    // The paragraphs escape every word taken from the document (src/core/text/hover.ts); the
+    // string is untrusted, with no HTML, so no command link can run from it either way.
     const md = new vscode.MarkdownString(h.paragraphs.join('\n\n'));
-    return new vscode.Hover(md, new vscode.Range(h.token.line, h.token.start, h.token.line, h.token.end));
+    md.isTrusted = false;
+    md.supportHtml = false;
+    return new vscode.Hover(md, new vscode.Range(h.line, h.start, h.line, h.end));
   }
 }
 
 /** A plain-text or untitled document whose first packet line is tcpdump's or tshark's becomes capture text. */
-export async function detectLanguage(doc: vscode.TextDocument): Promise<void> {
+export async function detectLanguage(worker: TextWorkerClient, doc: vscode.TextDocument): Promise<void> {
   if (doc.languageId !== 'plaintext' || doc.uri.scheme === 'output') return;
-  const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 200), 0));
-  if (detectTextFormat(head)) await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE);
+  const version = doc.version;
+  let format: TextFormat | null;
+  try {
+    format = await worker.detect(headOf(doc));
+  } catch {
+    return;
+  }
+  if (format && !doc.isClosed && doc.version === version && doc.languageId === 'plaintext') await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE);
 }
 
 /**

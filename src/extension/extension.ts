@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CaptureEditorProvider, OpenEditor, TEXT_CAPTURE_SCHEME, VIEW_TYPE } from './captureEditor';
-import { CaptureTextHoverProvider, LANGUAGE, TextCaptureFileSystem, detectLanguage } from './captureText';
-import { detectTextFormat } from '../core/text/parse';
+import { CaptureTextHoverProvider, LANGUAGE, TextCaptureFileSystem, TextWorkerClient, detectLanguage } from './captureText';
+import { plainUiText } from '../core/escape';
 import type { ExportFormat } from './indexWorker';
 import { initL10n, say } from './l10n';
 
@@ -15,15 +15,20 @@ export interface TcpExplainerApi {
 /** Entry point: the capture editor, "Explain TCP connection" and the export commands. */
 export function activate(context: vscode.ExtensionContext): TcpExplainerApi {
   initL10n(context.extensionUri);
-  const provider = new CaptureEditorProvider(context);
+  const log = vscode.window.createOutputChannel('TCP Explainer', { log: true });
+  context.subscriptions.push(log);
+  const provider = new CaptureEditorProvider(context, log);
   const textFiles = new TextCaptureFileSystem();
+  const textWorker = new TextWorkerClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'textWorker.js').fsPath);
   context.subscriptions.push(
+    textWorker,
     vscode.workspace.registerFileSystemProvider(TEXT_CAPTURE_SCHEME, textFiles, { isReadonly: true, isCaseSensitive: true }),
-    vscode.languages.registerHoverProvider({ language: LANGUAGE }, new CaptureTextHoverProvider()),
-    vscode.workspace.onDidOpenTextDocument((doc) => void detectLanguage(doc)),
+    vscode.languages.registerHoverProvider({ language: LANGUAGE }, new CaptureTextHoverProvider(textWorker)),
+    vscode.workspace.onDidOpenTextDocument((doc) => void detectLanguage(textWorker, doc)),
+    vscode.workspace.onDidCloseTextDocument((doc) => textWorker.forget(doc)),
     vscode.workspace.onDidChangeTextDocument((e) => {
       // A listing pasted into an untitled editor: recognise it as soon as it is there.
-      if (e.document.isUntitled && e.contentChanges.some((c) => c.range.start.line < 200)) void detectLanguage(e.document);
+      if (e.document.isUntitled && e.contentChanges.some((c) => c.range.start.line < 200)) void detectLanguage(textWorker, e.document);
     }),
     vscode.commands.registerCommand('tcpExplainer.openAsText', (uri?: vscode.Uri, stream?: number) => openAsText(provider, uri, stream)),
     vscode.window.registerCustomEditorProvider(VIEW_TYPE, provider, {
@@ -31,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): TcpExplainerApi {
       webviewOptions: { enableFindWidget: true },
     }),
     vscode.commands.registerCommand('tcpExplainer.explainConnection', (uri?: vscode.Uri, stream?: number) =>
-      explainConnection(provider, textFiles, uri, stream),
+      explainConnection(provider, textFiles, textWorker, uri, stream),
     ),
     vscode.commands.registerCommand('tcpExplainer.copyMarkdown', (uri?: vscode.Uri, stream?: number) => copyMarkdown(provider, uri, stream)),
     vscode.commands.registerCommand('tcpExplainer.exportMermaid', (uri?: vscode.Uri, stream?: number) => exportMermaid(provider, uri, stream)),
@@ -39,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): TcpExplainerApi {
       exportSvg(provider, uri, stream, target),
     ),
   );
-  for (const doc of vscode.workspace.textDocuments) void detectLanguage(doc);
+  for (const doc of vscode.workspace.textDocuments) void detectLanguage(textWorker, doc);
   return { editorFor: (uri) => provider.editorFor(uri) };
 }
 
@@ -85,8 +90,8 @@ async function chooseStream(editor: OpenEditor, stream: number | undefined, pref
       const items = [...connections]
         .sort((a, b) => b.interest - a.interest || a.stream - b.stream)
         .map((c) => ({
-          label: `${c.stream}: ${c.client} → ${c.server}`,
-          description: `${c.opened}; ${c.ended}`,
+          label: plainUiText(`${c.stream}: ${c.client} → ${c.server}`),
+          description: plainUiText(`${c.opened}; ${c.ended}`),
           detail: say('{0} packets', c.packets),
           stream: c.stream,
         }));
@@ -103,12 +108,16 @@ async function chooseStream(editor: OpenEditor, stream: number | undefined, pref
 }
 
 /** The active text editor's document, when it holds tcpdump or tshark text. */
-function activeCaptureText(): vscode.TextDocument | undefined {
+async function activeCaptureText(textWorker: TextWorkerClient): Promise<vscode.TextDocument | undefined> {
   const doc = vscode.window.activeTextEditor?.document;
   if (!doc) return undefined;
   if (doc.languageId === LANGUAGE) return doc;
   const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 200), 0));
-  return detectTextFormat(head) ? doc : undefined;
+  try {
+    return (await textWorker.detect(head)) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -116,9 +125,15 @@ function activeCaptureText(): vscode.TextDocument | undefined {
  * With capture text in the active text editor (and no capture given), the text is rebuilt into
  * the capture it describes and shown in the capture editor.
  */
-async function explainConnection(provider: CaptureEditorProvider, textFiles: TextCaptureFileSystem, uri?: vscode.Uri, stream?: number): Promise<number | undefined> {
+async function explainConnection(
+  provider: CaptureEditorProvider,
+  textFiles: TextCaptureFileSystem,
+  textWorker: TextWorkerClient,
+  uri?: vscode.Uri,
+  stream?: number,
+): Promise<number | undefined> {
   if (!(uri instanceof vscode.Uri)) {
-    const text = vscode.window.activeTextEditor && activeCaptureText();
+    const text = vscode.window.activeTextEditor && (await activeCaptureText(textWorker));
     if (text) uri = textFiles.add(text);
   }
   const editor = await captureEditor(provider, uri);
@@ -152,7 +167,7 @@ async function openAsText(provider: CaptureEditorProvider, uri?: vscode.Uri, str
     if (connections.length > 1) {
       const items = [
         { label: say('All connections'), description: say('{0} connections', connections.length), stream: -1 },
-        ...connections.map((c) => ({ label: `${c.stream}: ${c.client} → ${c.server}`, description: `${c.opened}; ${c.ended}`, stream: c.stream })),
+        ...connections.map((c) => ({ label: plainUiText(`${c.stream}: ${c.client} → ${c.server}`), description: plainUiText(`${c.opened}; ${c.ended}`), stream: c.stream })),
       ];
       const pick = await vscode.window.showQuickPick(items, { placeHolder: say('Which connection, as tcpdump text?') });
       if (!pick) return undefined;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { Lang } from '../core/explain/glossary';
+import { plainUiText } from '../core/escape';
 
 /**
  * Runtime messages of the extension host. They are written in English and translated by the
@@ -42,8 +43,13 @@ function format(message: string, args: Array<string | number>): string {
   return message.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
 }
 
-/** A message in the user's language: `say('No TCP stream {0} in {1}.', 7, 'x.pcap')`. */
-export function say(message: string, ...args: Array<string | number>): string {
+/**
+ * A message in the user's language: `say('No TCP stream {0} in {1}.', 7, 'x.pcap')`. The
+ * arguments (file names, error texts: data from outside) are made plain first, so none can
+ * become a command link or an icon where VS Code shows the message.
+ */
+export function say(message: string, ...rawArgs: Array<string | number>): string {
+  const args = rawArgs.map((a) => (typeof a === 'string' ? plainUiText(a) : a));
   const setting = vscode.workspace.getConfiguration('tcpExplainer').get<string>('language', 'auto');
   if (setting === 'auto') return vscode.l10n.t(message, ...args);
   const lang: Lang = setting === 'zh-cn' ? 'zh-cn' : 'en';

@@ -218,7 +218,7 @@ function decodeIpv4(data: Uint8Array, off: number, origLen: number, out: Decoded
     p += ahLen;
     remaining -= ahLen;
   }
-  if (proto !== IPPROTO_TCP) return fail(out, FrameKind.NotTcp, `IP protocol ${proto}`);
+  if (proto !== IPPROTO_TCP) return fail(out, FrameKind.NotTcp, notTcpReason(proto));
   return decodeTcp(data, p, remaining, out);
 }
 
@@ -323,4 +323,10 @@ function jumboPayloadLength(data: Uint8Array, hbh: number): number | null {
     o += 2 + len;
   }
   return null;
+}
+
+/** One string per IP protocol, made once: a capture of millions of UDP frames names the same few reasons. */
+const NOT_TCP_REASONS: string[] = [];
+function notTcpReason(proto: number): string {
+  return (NOT_TCP_REASONS[proto] ??= `IP protocol ${proto}`);
 }

@@ -4,6 +4,7 @@ import { ConnectionExplanation, narrateConnection } from './connection';
 import { endpointText } from '../decode/address';
 import { Lang } from './glossary';
 import { describeStep } from './steps';
+import { markdownCell, markdownCode, mermaidText, xmlText } from '../escape';
 
 /**
  * A connection taken elsewhere: Markdown for notes and tickets, a Mermaid sequence diagram and
@@ -50,9 +51,6 @@ function labelWithAnalysis(r: LadderRow): string {
   return r.analysis.length ? `${r.label} ${r.analysis.map((a) => `[${a.replace(/_/g, ' ')}]`).join(' ')}` : r.label;
 }
 
-function markdownCell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 /** The explanation and the step table, in Markdown. */
 export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, lang: Lang = 'en'): string {
@@ -66,7 +64,7 @@ export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, la
   for (const r of ladder.rows) {
     const words = describeStep(r, lang, ladder.server.port);
     out.push(
-      `| ${r.n + 1} | ${r.time.toFixed(6)} | ${r.toServer ? '→' : '←'} | \`${markdownCell(labelWithAnalysis(r))}\` | ${stateText(r.client)} | ${stateText(r.server)} | ${markdownCell(words.short)} |`,
+      `| ${r.n + 1} | ${r.time.toFixed(6)} | ${r.toServer ? '→' : '←'} | ${markdownCell(markdownCode(labelWithAnalysis(r)))} | ${stateText(r.client)} | ${stateText(r.server)} | ${markdownCell(words.short)} |`,
     );
   }
   if (ladder.first + ladder.rows.length < ladder.total) out.push('', w.more.replace('{n}', String(ladder.total - ladder.first - ladder.rows.length)));
@@ -74,10 +72,6 @@ export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, la
   return out.join('\n') + '\n';
 }
 
-/** Mermaid's message text may not hold ';' or '#' (statement separator, entity start). */
-function mermaidText(s: string): string {
-  return s.replace(/#/g, '#35;').replace(/;/g, '#59;').replace(/\n/g, ' ');
-}
 
 /** A Mermaid `sequenceDiagram` of the ladder: one message per segment, notes for states and phases. */
 export function ladderMermaid(ladder: Ladder, lang: Lang = 'en'): string {
@@ -109,9 +103,6 @@ export function ladderMermaid(ladder: Ladder, lang: Lang = 'en'): string {
   return out.join('\n') + '\n';
 }
 
-function xml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** A standalone SVG of the ladder (light colours, for documents outside VS Code). */
 export function ladderSvg(ladder: Ladder, lang: Lang = 'en'): string {
@@ -123,7 +114,7 @@ export function ladderSvg(ladder: Ladder, lang: Lang = 'en'): string {
   const xs = width - 190;
   const height = top + ladder.rows.length * rowH + 40;
   const parts: string[] = [];
-  const text = (x: number, y: number, s: string, attrs = ''): string => `<text x="${x}" y="${y}" ${attrs}>${xml(s)}</text>`;
+  const text = (x: number, y: number, s: string, attrs = ''): string => `<text x="${x}" y="${y}" ${attrs}>${xmlText(s)}</text>`;
   const badge = (x: number, y: number, s: SideState, anchor: 'start' | 'end'): string =>
     text(x, y, stateText(s), `class="state${s.inferred ? ' inferred' : ''}" text-anchor="${anchor}"`);
   parts.push(

@@ -290,18 +290,38 @@ function frameDirection(f: DecodedFrame): number {
   return f.srcPort > f.dstPort ? 1 : -1;
 }
 
-/** A hash that is the same for both directions of a connection. */
+/**
+ * Keyed per process, so nobody can craft a capture whose connections all land in one bucket of
+ * the conversation table (a capture is data from strangers; a flooded bucket makes every lookup
+ * walk every connection).
+ */
+const HASH_KEY = (Math.random() * 0x100000000) >>> 0;
+
+function mixByte(h: number, b: number): number {
+  h = Math.imul(h ^ b, 0x5bd1e995);
+  return h ^ (h >>> 15);
+}
+
+/**
+ * A hash that is the same for both directions of a connection: the two endpoints are hashed in
+ * one canonical order (lower address first, then lower port), never combined by XOR, which
+ * would send every connection from an endpoint to itself to the same value.
+ */
 function endpointHash(f: DecodedFrame): number {
   const d = f.data;
-  let hs = 0;
-  let hd = 0;
-  for (let i = 0; i < f.addrLen; i++) {
-    hs = (Math.imul(hs, 31) + d[f.srcAddrOffset + i]!) | 0;
-    hd = (Math.imul(hd, 31) + d[f.dstAddrOffset + i]!) | 0;
-  }
-  hs = (Math.imul(hs, 65599) + f.srcPort) | 0;
-  hd = (Math.imul(hd, 65599) + f.dstPort) | 0;
-  return (hs ^ hd ^ (f.addrLen << 24)) | 0;
+  const srcFirst = frameDirection(f) < 0;
+  const first = srcFirst ? f.srcAddrOffset : f.dstAddrOffset;
+  const second = srcFirst ? f.dstAddrOffset : f.srcAddrOffset;
+  const firstPort = srcFirst ? f.srcPort : f.dstPort;
+  const secondPort = srcFirst ? f.dstPort : f.srcPort;
+  let h = HASH_KEY ^ f.addrLen;
+  for (let i = 0; i < f.addrLen; i++) h = mixByte(h, d[first + i]!);
+  h = mixByte(mixByte(h, firstPort >>> 8), firstPort & 0xff);
+  for (let i = 0; i < f.addrLen; i++) h = mixByte(h, d[second + i]!);
+  h = mixByte(mixByte(h, secondPort >>> 8), secondPort & 0xff);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 function matches(c: TcpConversation, f: DecodedFrame): boolean {
@@ -324,6 +344,8 @@ export class TcpAnalyzer {
   readonly conversations: TcpConversation[] = [];
   private readonly buckets = new Map<number, TcpConversation>();
   private readonly result = new SegmentAnalysis();
+  /** Conversations compared while looking segments up: the cost a flooded hash bucket would show. */
+  probes = 0;
 
   /**
    * Analyses one TCP segment. `frameLen` is the frame's length on the wire (conversation byte
@@ -458,6 +480,7 @@ export class TcpAnalyzer {
 
   private find(hash: number, f: DecodedFrame): TcpConversation | null {
     for (let c = this.buckets.get(hash) ?? null; c; c = c.nextInBucket) {
+      this.probes++;
       if (matches(c, f)) return c;
     }
     return null;

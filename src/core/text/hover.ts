@@ -5,6 +5,7 @@ import { CaptureIndex, indexCapture } from '../index/captureIndex';
 import { TH_SYN } from '../tcp/analysis';
 import { LadderRow, buildLadder } from '../tcp/ladder';
 import { TextSegment, TextToken } from './parse';
+import { markdownText } from '../escape';
 import { PLACEHOLDER_PROTOCOL, RebuiltPacket, RebuiltText, rebuildCapture } from './rebuild';
 
 /**
@@ -151,14 +152,15 @@ export function hoverAt(x: ExplainedText, line: number, character: number, lang:
   };
   switch (token.kind) {
     case 'flags': {
-      const names = packet.format === 'tshark' ? token.text.replace(/[[\]]/g, '').split(/,\s*/) : [...token.text.replace(/^Flags \[|\]$/g, '')].map((c) => FLAG_TERMS[c] ?? c);
-      out.push(`**${names.join(' + ')}**`);
-      for (const n of names) if (n in FLAG_TERMS || Object.values(FLAG_TERMS).includes(n)) out.push(glossary(n as 'SYN', lang));
+      const names = packet.format === 'tshark' ? token.text.replace(/[[\]]/g, '').split(/,\s*/) : [...token.text.replace(/^Flags \[|\]$/g, '')].map((c) => (Object.hasOwn(FLAG_TERMS, c) ? FLAG_TERMS[c]! : c));
+      // Words of the document are shown as text; only names we know get their glossary entry.
+      out.push(`**${names.map(markdownText).join(' + ')}**`);
+      for (const n of names) if (Object.values(FLAG_TERMS).includes(n)) out.push(glossary(n as 'SYN', lang));
       out.push(fill(w.step, { text: step.full.split('\n')[0]! }));
       break;
     }
     case 'seq': {
-      out.push(`**${token.text}**`);
+      out.push(`**${markdownText(token.text)}**`);
       if (packet.flags & TH_SYN && packet.format === 'tcpdump' && rebuilt.numbers === 'absolute') out.push(fill(w.isn, { side, raw: rebuilt.seqRaw }));
       else {
         const note = numbersNote(packet.seq, rebuilt.seqRaw, true);
@@ -172,7 +174,7 @@ export function hoverAt(x: ExplainedText, line: number, character: number, lang:
       break;
     }
     case 'ack': {
-      out.push(`**${token.text}**`);
+      out.push(`**${markdownText(token.text)}**`);
       const note = numbersNote(packet.ack, rebuilt.ackRaw, false);
       if (note) out.push(note);
       out.push(glossary('Ack', lang));
@@ -181,7 +183,7 @@ export function hoverAt(x: ExplainedText, line: number, character: number, lang:
       break;
     }
     case 'win': {
-      out.push(`**${token.text}**`, glossary('Win', lang));
+      out.push(`**${markdownText(token.text)}**`, glossary('Win', lang));
       const mult = x.index.winScale[i]!;
       if (packet.flags & TH_SYN) out.push(w.winSyn);
       else if (packet.format === 'tcpdump') {
@@ -192,35 +194,35 @@ export function hoverAt(x: ExplainedText, line: number, character: number, lang:
       break;
     }
     case 'len':
-      out.push(`**${token.text}**`, glossary('Len', lang));
+      out.push(`**${markdownText(token.text)}**`, glossary('Len', lang));
       break;
     case 'mss':
-      out.push(`**${token.text}**`, glossary('MSS', lang), fill(w.mss, { side, mss: packet.mss ?? '?' }));
+      out.push(`**${markdownText(token.text)}**`, glossary('MSS', lang), fill(w.mss, { side, mss: packet.mss ?? '?' }));
       break;
     case 'wscale': {
-      out.push(`**${token.text}**`, glossary('WS', lang));
+      out.push(`**${markdownText(token.text)}**`, glossary('WS', lang));
       if (packet.wsShift !== null) out.push(fill(w.wsShift, { shift: packet.wsShift, mult: 2 ** packet.wsShift }));
       const both = x.index.segmentsOf(seg.stream).some((k) => x.index.winScale[k]! > 0);
       out.push(fill(w.wsPeer, { did: both ? w.did : w.didNot, state: both ? w.on : w.off }));
       break;
     }
     case 'sackOK':
-      out.push(`**${token.text}**`, glossary('SACK_PERM', lang));
+      out.push(`**${markdownText(token.text)}**`, glossary('SACK_PERM', lang));
       break;
     case 'sack': {
-      out.push(`**${token.text}**`, glossary('SACK', lang));
+      out.push(`**${markdownText(token.text)}**`, glossary('SACK', lang));
       for (const [left, right] of packet.sack) out.push(fill(w.sackBlock, { left, right: right - 1 }));
       break;
     }
     case 'tsval':
     case 'tsecr':
-      out.push(`**${token.text}**`, glossary('TS', lang), fill(w.tsval, { val: packet.tsval ?? '?', ecr: packet.tsecr ?? '?' }));
+      out.push(`**${markdownText(token.text)}**`, glossary('TS', lang), fill(w.tsval, { val: packet.tsval ?? '?', ecr: packet.tsecr ?? '?' }));
       break;
     case 'tfo':
-      out.push(`**${token.text}**`, glossary('TFO', lang));
+      out.push(`**${markdownText(token.text)}**`, glossary('TFO', lang));
       break;
     case 'analysis': {
-      out.push(`**${token.text}**`);
+      out.push(`**${markdownText(token.text)}**`);
       const names = packet.analysis.length ? packet.analysis : row.analysis;
       for (const a of new Set(names)) out.push(termMeaning(a as AnalysisTerm, lang));
       break;
@@ -229,7 +231,7 @@ export function hoverAt(x: ExplainedText, line: number, character: number, lang:
     case 'port': {
       const isClient = token.kind === 'port' ? Number(token.text) === (row.toServer ? packet.src.port : packet.dst.port) : null;
       const role = isClient === null ? `${w.client} / ${w.server}` : isClient ? w.client : w.server;
-      out.push(`**${token.text}**`, fill(w.endpoint, { role, stream: seg.stream }));
+      out.push(`**${markdownText(token.text)}**`, fill(w.endpoint, { role, stream: seg.stream }));
       break;
     }
     case 'frame':

@@ -108,6 +108,8 @@ export interface ParsedText {
   packets: TextPacket[];
   /** Per line: the packet index it belongs to, or -1 (headers, blank lines, continuation noise). */
   lineToPacket: Int32Array;
+  /** Lines longer than MAX_LINE_CHARS, read up to that length. */
+  longLines: number;
 }
 
 const TCPDUMP_FLAGS: Record<string, number> = {
@@ -172,12 +174,48 @@ export function tsharkAnalysisNames(marker: string): string[] | null {
 
 // A time at the start of a tcpdump line: -tttt date and clock, clock (default, also -ttt/-ttttt deltas), or -tt epoch.
 const TCPDUMP_TIME = /^(?:(\d{4})-(\d{2})-(\d{2}) )?(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\b|^(\d{9,11})\.(\d{1,9})\b/;
-// The TCP part: "127.0.0.1.53416 > 127.0.0.1.4000: Flags [S.]".
-const TCPDUMP_TCP = /(?<src>[0-9A-Fa-f:.]+)\.(?<sport>\d{1,5}) > (?<dst>[0-9A-Fa-f:.]+)\.(?<dport>\d{1,5}): Flags \[(?<flags>[^\]]*)\]/;
+/**
+ * Lines longer than this are read up to it (a real tcpdump or tshark packet line is a few
+ * hundred characters; the fields this parser reads come first). Every pattern below is anchored
+ * or bounded, so a line costs time linear in its length: a listing is data from strangers.
+ */
+export const MAX_LINE_CHARS = 4096;
+/** An address and port as tcpdump prints them: "127.0.0.1.53416", "::1.4000". */
+const TCPDUMP_ENDPOINT = /^([0-9A-Fa-f:.]{1,45})\.(\d{1,5})$/;
 const TCPDUMP_IP = /^(?:(?:\S+)\s+(?:In|Out|M|B|P)\s+)?(IP6?)\b/;
 // A tshark line: "    1   0.000000    127.0.0.1 → 127.0.0.1    TCP 74 53416 → 4000 [SYN] Seq=0 ...".
 const TSHARK_LINE = /^\s*(?<no>\d+)\s+(?<time>-?\d+\.\d+)\s+(?<src>\S+)\s+(?:→|->)\s+(?<dst>\S+)\s+(?<proto>\S+)\s+(?<flen>\d+)\s?(?<info>.*)$/;
 const TSHARK_TCP_INFO = /^(?<pre>(?:\[[^\]]*\]\s+)*)(?<sport>\d{1,5})\s+(?:→|->)\s+(?<dport>\d{1,5})\s+\[(?<flags>[A-Z, ]*)\]\s*(?<fields>.*)$/;
+
+/** tcpdump's TCP part, "127.0.0.1.53416 > 127.0.0.1.4000: Flags [S.]", found by its fixed words, not by a scanning pattern. */
+interface TcpdumpTcp {
+  /** Where the source address starts. */
+  index: number;
+  /** Just after the closing bracket of the flags. */
+  end: number;
+  src: string;
+  sport: string;
+  dst: string;
+  dport: string;
+  flags: string;
+}
+
+function findTcpdumpTcp(text: string): TcpdumpTcp | null {
+  const flagsWord = text.indexOf(': Flags [');
+  if (flagsWord < 0) return null;
+  const close = text.indexOf(']', flagsWord + 9);
+  if (close < 0 || close - flagsWord > 32) return null;
+  const gt = text.lastIndexOf(' > ', flagsWord);
+  if (gt < 0) return null;
+  const dst = TCPDUMP_ENDPOINT.exec(text.slice(gt + 3, flagsWord));
+  const index = text.lastIndexOf(' ', gt - 1) + 1;
+  const src = TCPDUMP_ENDPOINT.exec(text.slice(index, gt));
+  if (!src || !dst) return null;
+  return { index, end: close + 1, src: src[1]!, sport: src[2]!, dst: dst[1]!, dport: dst[2]!, flags: text.slice(flagsWord + 9, close) };
+}
+
+/** tcpdump's ", name value" fields, each read where a ", " starts (the first of each kind counts). */
+const TCPDUMP_FIELD = /(seq|ack|win|length) (\d{1,15})(?::(\d{1,15}))?(?!\d)/y;
 
 function digitsToNs(frac: string | undefined): number {
   if (!frac) return 0;
@@ -230,31 +268,44 @@ function addToken(seg: TextSegment, kind: TokenKind, line: number, start: number
 
 /** The fields after tcpdump's "Flags [..]": ", seq 1:79, ack 1, win 512, options [...], length 78". */
 function tcpdumpFields(seg: TextSegment, text: string, line: number, base: number): void {
-  const seq = /, seq (\d+)(?::(\d+))?/.exec(text);
-  if (seq) {
-    seg.seq = Number(seq[1]);
-    if (seq[2] !== undefined) seg.seqEnd = Number(seq[2]);
-    addToken(seg, 'seq', line, base + seq.index + 2, seq[0].slice(2));
+  const seen = new Set<string>();
+  let options: { at: number; body: string } | null = null;
+  for (let k = text.indexOf(', '); k >= 0; k = text.indexOf(', ', k + 2)) {
+    if (!options && text.startsWith('options [', k + 2)) {
+      const close = text.indexOf(']', k + 11);
+      if (close < 0) break;
+      options = { at: k + 11, body: text.slice(k + 11, close) };
+      k = close - 1;
+      continue;
+    }
+    TCPDUMP_FIELD.lastIndex = k + 2;
+    const f = TCPDUMP_FIELD.exec(text);
+    if (!f || seen.has(f[1]!)) continue;
+    seen.add(f[1]!);
+    const start = base + k + 2;
+    switch (f[1]) {
+      case 'seq':
+        seg.seq = Number(f[2]);
+        if (f[3] !== undefined) seg.seqEnd = Number(f[3]);
+        addToken(seg, 'seq', line, start, f[0]);
+        break;
+      case 'ack':
+        seg.ack = Number(f[2]);
+        addToken(seg, 'ack', line, start, f[0]);
+        break;
+      case 'win':
+        seg.win = Number(f[2]);
+        addToken(seg, 'win', line, start, f[0]);
+        break;
+      case 'length':
+        seg.len = Number(f[2]);
+        addToken(seg, 'len', line, start, f[0]);
+        break;
+    }
   }
-  const ack = /, ack (\d+)/.exec(text);
-  if (ack) {
-    seg.ack = Number(ack[1]);
-    addToken(seg, 'ack', line, base + ack.index + 2, ack[0].slice(2));
-  }
-  const win = /, win (\d+)/.exec(text);
-  if (win) {
-    seg.win = Number(win[1]);
-    addToken(seg, 'win', line, base + win.index + 2, win[0].slice(2));
-  }
-  const length = /, length (\d+)/.exec(text);
-  if (length) {
-    seg.len = Number(length[1]);
-    addToken(seg, 'len', line, base + length.index + 2, length[0].slice(2));
-  }
-  const options = /, options \[([^\]]*)\]/.exec(text);
   if (options) {
-    let at = base + options.index + ', options ['.length;
-    for (const part of options[1]!.split(',')) {
+    let at = base + options.at;
+    for (const part of options.body.split(',')) {
       const p = part.trim();
       const lead = part.length - part.trimStart().length;
       const start = at + lead;
@@ -296,41 +347,38 @@ function parseTcpdump(lines: string[], i: number): { packet: TextPacket; lines: 
   // -v: "IP (tos 0x0, ...)" then an indented line with the addresses and the TCP fields.
   let tcpLine = i;
   let tcpText = text;
-  let m = TCPDUMP_TCP.exec(text);
+  let m = findTcpdumpTcp(text);
   if (!m && ip && /^\s/.test(lines[i + 1] ?? '')) {
-    const next = TCPDUMP_TCP.exec(lines[i + 1]!);
-    if (next && /^\s+[0-9A-Fa-f:.]+\.\d+ > /.test(lines[i + 1]!)) {
+    const next = findTcpdumpTcp(lines[i + 1]!);
+    if (next && /^\s+$/.test(lines[i + 1]!.slice(0, next.index))) {
       tcpLine = i + 1;
       tcpText = lines[i + 1]!;
       m = next;
     }
   }
   if (!m || !ip) {
-    const protocol = ip ? ip[1]! : (/^\s*([A-Za-z0-9]+)/.exec(rest)?.[1] ?? 'unknown');
+    const protocol = ip ? ip[1]! : (/^\s*([A-Za-z0-9]{1,32})/.exec(rest)?.[1] ?? 'unknown');
     return { packet: { kind: 'other', format: 'tcpdump', line: i, frame: null, time, src: null, dst: null, protocol, frameLen: null, info: '', text }, lines: 1 };
   }
   const seg = emptySegment('tcpdump', i);
   seg.time = time;
   if (t) addToken(seg, 'time', i, 0, t[0]);
   seg.ipv6 = ip[1] === 'IP6';
-  const g = m.groups!;
-  seg.src = { address: g['src']!, port: Number(g['sport']) };
-  seg.dst = { address: g['dst']!, port: Number(g['dport']) };
+  seg.src = { address: m.src, port: Number(m.sport) };
+  seg.dst = { address: m.dst, port: Number(m.dport) };
   const at = m.index;
-  addToken(seg, 'address', tcpLine, at, g['src']!);
-  addToken(seg, 'port', tcpLine, at + g['src']!.length + 1, g['sport']!);
-  const dstAt = at + g['src']!.length + 1 + g['sport']!.length + 3;
-  addToken(seg, 'address', tcpLine, dstAt, g['dst']!);
-  addToken(seg, 'port', tcpLine, dstAt + g['dst']!.length + 1, g['dport']!);
-  for (const c of g['flags']!) {
+  addToken(seg, 'address', tcpLine, at, m.src);
+  addToken(seg, 'port', tcpLine, at + m.src.length + 1, m.sport);
+  const dstAt = at + m.src.length + 1 + m.sport.length + 3;
+  addToken(seg, 'address', tcpLine, dstAt, m.dst);
+  addToken(seg, 'port', tcpLine, dstAt + m.dst.length + 1, m.dport);
+  for (const c of m.flags) {
     const bit = TCPDUMP_FLAGS[c];
     if (bit === undefined) return null;
     seg.flags |= bit;
   }
-  const flagsAt = at + m[0].length - g['flags']!.length - 1;
-  addToken(seg, 'flags', tcpLine, flagsAt - 'Flags ['.length, `Flags [${g['flags']}]`);
-  const fieldsAt = at + m[0].length;
-  tcpdumpFields(seg, tcpText.slice(fieldsAt), tcpLine, fieldsAt);
+  addToken(seg, 'flags', tcpLine, m.end - m.flags.length - 1 - 'Flags ['.length, `Flags [${m.flags}]`);
+  tcpdumpFields(seg, tcpText.slice(m.end), tcpLine, m.end);
   return { packet: { kind: 'tcp', ...seg }, lines: tcpLine - i + 1 };
 }
 
@@ -377,10 +425,20 @@ function parseTshark(text: string, i: number): TextPacket | null {
   seg.src = { address: g['src']!, port: Number(t['sport']) };
   seg.dst = { address: g['dst']!, port: Number(t['dport']) };
   // Expert markers before the ports, and more at the end ("[TCP segment of a reassembled PDU]").
-  for (const mk of info.matchAll(/\[(TCP [^\]]+)\]/g)) {
-    const names = tsharkAnalysisNames(mk[1]!);
+  for (let open = info.indexOf('[TCP '); open >= 0; ) {
+    const close = info.indexOf(']', open);
+    if (close < 0) break;
+    const marker = info.slice(open + 1, close);
+    // A marker holds no '[' (then the bracket that opened it was not the marker's own).
+    const inner = marker.lastIndexOf('[');
+    if (inner >= 0) {
+      open = info.indexOf('[TCP ', open + 1 + inner);
+      continue;
+    }
+    const names = tsharkAnalysisNames(marker);
     if (names) seg.analysis.push(...names);
-    addToken(seg, 'analysis', i, infoAt + mk.index!, mk[0]);
+    addToken(seg, 'analysis', i, infoAt + open, `[${marker}]`);
+    open = info.indexOf('[TCP ', close);
   }
   const portsAt = infoAt + t['pre']!.length;
   addToken(seg, 'port', i, portsAt, t['sport']!);
@@ -389,7 +447,7 @@ function parseTshark(text: string, i: number): TextPacket | null {
   const flagsAt = infoAt + info.indexOf(flagsText, t['pre']!.length);
   addToken(seg, 'flags', i, flagsAt, flagsText);
   for (const name of t['flags']!.split(',').map((x) => x.trim()).filter(Boolean)) {
-    const bit = TSHARK_FLAGS[name];
+    const bit = Object.hasOwn(TSHARK_FLAGS, name) ? TSHARK_FLAGS[name] : undefined;
     if (bit === undefined) return null;
     seg.flags |= bit;
   }
@@ -435,12 +493,32 @@ function parseTshark(text: string, i: number): TextPacket | null {
   return { kind: 'tcp', ...seg };
 }
 
-/** Which tool printed this text, from its first packet-looking line; null when neither. */
-export function detectTextFormat(text: string): TextFormat | null {
-  const lines = text.split(/\r?\n/, 200);
-  for (let i = 0; i < lines.length; i++) {
+/** The text's lines, each cut at MAX_LINE_CHARS; at most `limit` of them. */
+function splitLines(text: string, limit = Infinity): { lines: string[]; longLines: number } {
+  const lines: string[] = [];
+  let longLines = 0;
+  let at = 0;
+  while (at <= text.length && lines.length < limit) {
+    let nl = text.indexOf('\n', at);
+    if (nl < 0) nl = text.length;
+    let end = nl > at && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    if (end - at > MAX_LINE_CHARS) {
+      longLines++;
+      end = at + MAX_LINE_CHARS;
+    }
+    lines.push(text.slice(at, end));
+    at = nl + 1;
+  }
+  return { lines, longLines };
+}
+
+/** How many lines detection looks at for the first packet line. */
+const DETECT_LINES = 200;
+
+function detectInLines(lines: string[]): TextFormat | null {
+  for (let i = 0; i < lines.length && i < DETECT_LINES; i++) {
     const line = lines[i]!;
-    if (!line.trim() || /^reading from file /.test(line)) continue;
+    if (!line.trim() || line.startsWith('reading from file ')) continue;
     if (TSHARK_LINE.test(line)) return 'tshark';
     const p = parseTcpdump(lines, i);
     if (p?.packet.kind === 'tcp') return 'tcpdump';
@@ -448,13 +526,18 @@ export function detectTextFormat(text: string): TextFormat | null {
   return null;
 }
 
+/** Which tool printed this text, from its first packet-looking line; null when neither. */
+export function detectTextFormat(text: string): TextFormat | null {
+  return detectInLines(splitLines(text, DETECT_LINES + 1).lines);
+}
+
 /** Every packet line of a tcpdump or tshark listing. Lines of neither kind are left out. */
 export function parseCaptureText(text: string): ParsedText {
-  const lines = text.split(/\r?\n/);
-  const format = detectTextFormat(text);
+  const { lines, longLines } = splitLines(text);
+  const format = detectInLines(lines);
   const packets: TextPacket[] = [];
   const lineToPacket = new Int32Array(lines.length).fill(-1);
-  if (!format) return { format, packets, lineToPacket };
+  if (!format) return { format, packets, lineToPacket, longLines };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.trim()) continue;
@@ -467,12 +550,12 @@ export function parseCaptureText(text: string): ParsedText {
       continue;
     }
     // A tcpdump packet starts at the left margin; indented lines belong to the one before.
-    if (/^\s/.test(line) || /^reading from file /.test(line)) continue;
+    if (/^\s/.test(line) || line.startsWith('reading from file ')) continue;
     const p = parseTcpdump(lines, i);
     if (!p) continue;
     for (let k = 0; k < p.lines; k++) lineToPacket[i + k] = packets.length;
     packets.push(p.packet);
     i += p.lines - 1;
   }
-  return { format, packets, lineToPacket };
+  return { format, packets, lineToPacket, longLines };
 }

@@ -1,5 +1,5 @@
 import { TH_ACK, TH_AE, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../tcp/analysis';
-import { ParsedText, TextFormat, TextPacket, TextSegment, TextTime, emptySegment, parseCaptureText } from './parse';
+import { MAX_LINE_CHARS, ParsedText, TextFormat, TextPacket, TextSegment, TextTime, emptySegment, parseCaptureText } from './parse';
 
 /**
  * From capture text back to a capture: the raw sequence numbers each printed number stands
@@ -395,10 +395,13 @@ function ipv6Bytes(s: string): number[] | null {
   }
   const halves = text.split('::');
   if (halves.length > 2) return null;
-  const part = (h: string): number[] => (h ? h.split(':').map((w) => parseInt(w, 16)) : []);
+  // Each group is 1 to 4 hex digits and nothing else (parseInt would read "12zz" as 0x12).
+  const part = (h: string): number[] => (h ? h.split(':').map((w) => (/^[0-9A-Fa-f]{1,4}$/.test(w) ? parseInt(w, 16) : NaN)) : []);
   const head = part(halves[0]!);
   const rest = halves.length === 2 ? part(halves[1]!) : [];
-  const words = halves.length === 2 ? [...head, ...new Array(8 - head.length - rest.length - tail.length).fill(0), ...rest, ...tail] : [...head, ...tail];
+  const zeros = 8 - head.length - rest.length - tail.length;
+  if (halves.length === 2 && zeros < 1) return null;
+  const words = halves.length === 2 ? [...head, ...new Array<number>(zeros).fill(0), ...rest, ...tail] : [...head, ...tail];
   if (words.length !== 8 || words.some((w) => !(w >= 0 && w <= 0xffff))) return null;
   return words.flatMap((w) => [w >> 8, w & 0xff]);
 }
@@ -445,8 +448,22 @@ function be32(x: number): number[] {
   return [(x >>> 24) & 0xff, (x >>> 16) & 0xff, (x >>> 8) & 0xff, x & 0xff];
 }
 
-/** One TCP/IP packet of the rebuilt capture (no link header: link type RAW). */
-function tcpPacket(s: TextSegment, n: Numbers, win: number, sack: Array<[number, number]>): Uint8Array | null {
+/**
+ * The most payload one rebuilt packet claims: what an IPv4 packet can carry. A larger "length"
+ * in text (GRO, or a forged line) is read as this much.
+ */
+export const MAX_TEXT_PAYLOAD = 65535 - 20 - 60;
+/**
+ * Text shows no payload bytes, so the rebuilt packets carry zeros. Past this many zero bytes in
+ * all, packets carry their headers only (cut as by a snapshot length): a short listing that
+ * claims huge lengths cannot make a huge capture.
+ */
+export const MAX_TEXT_PAYLOAD_TOTAL = 64 << 20;
+/** Frames tshark did not print (gaps in its numbering) stand as placeholders up to this many in all. */
+export const MAX_PLACEHOLDER_FRAMES = 1_000_000;
+
+/** One TCP/IP packet of the rebuilt capture (no link header: link type RAW); `keep` payload bytes are written. */
+function tcpPacket(s: TextSegment, n: Numbers, win: number, sack: Array<[number, number]>, keep: number): Uint8Array | null {
   const v6 = s.src.address.includes(':');
   const src = v6 ? ipv6Bytes(s.src.address) : ipv4Bytes(s.src.address);
   const dst = v6 ? ipv6Bytes(s.dst.address) : ipv4Bytes(s.dst.address);
@@ -454,7 +471,7 @@ function tcpPacket(s: TextSegment, n: Numbers, win: number, sack: Array<[number,
   const opts = tcpOptions(s, s.tsval, s.tsecr, sack);
   const tcpLen = 20 + opts.length;
   const ipLen = v6 ? 40 : 20;
-  const out = new Uint8Array(ipLen + tcpLen + s.len);
+  const out = new Uint8Array(ipLen + tcpLen + Math.min(keep, s.len));
   const dv = new DataView(out.buffer);
   if (v6) {
     out[0] = 0x60;
@@ -487,6 +504,26 @@ function tcpPacket(s: TextSegment, n: Numbers, win: number, sack: Array<[number,
 const PLACEHOLDER = new Uint8Array([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 /** The IP protocol number placeholder frames carry; a view that counts what was skipped leaves them out. */
 export const PLACEHOLDER_PROTOCOL = 253;
+
+/** A placeholder frame's whole record (no time: it stands for a frame tshark did not print), shared by every gap frame. */
+const GAP_RECORD = (() => {
+  const r = new Uint8Array(16 + PLACEHOLDER.length);
+  const v = new DataView(r.buffer);
+  v.setUint32(8, PLACEHOLDER.length, true);
+  v.setUint32(12, PLACEHOLDER.length, true);
+  r.set(PLACEHOLDER, 16);
+  return r;
+})();
+
+/** `n` gap records in one block (doubling copies, not one chunk per frame). */
+function gapRecords(n: number): Uint8Array {
+  const one = GAP_RECORD.length;
+  const out = new Uint8Array(n * one);
+  if (n === 0) return out;
+  out.set(GAP_RECORD, 0);
+  for (let filled = one; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
+  return out;
+}
 
 function timeOf(t: TextTime | null, dayOffset: number): [number, number] {
   if (!t) return [0, 0];
@@ -521,7 +558,7 @@ export function rebuildCapture(text: string): RebuiltText {
   let placeholders = 0;
   let dayOffset = 0;
   let lastClock = -1;
-  const record = (bytes: Uint8Array, t: TextTime | null): void => {
+  const record = (bytes: Uint8Array, t: TextTime | null, origLen = bytes.length): void => {
     if (t && (t.kind === 'clock' || t.kind === 'date')) {
       // tcpdump's time of day starts again at midnight.
       if (t.kind === 'clock' && lastClock >= 0 && t.sec + 43200 < lastClock) dayOffset += 86400;
@@ -533,19 +570,23 @@ export function rebuildCapture(text: string): RebuiltText {
     rv.setUint32(0, sec >>> 0, true);
     rv.setUint32(4, nsec, true);
     rv.setUint32(8, bytes.length, true);
-    rv.setUint32(12, bytes.length, true);
+    rv.setUint32(12, origLen, true);
     w.push(rec);
     w.push(bytes);
     frame++;
   };
   let unreadable = 0;
   let skippedGap = false;
+  let payloadBudget = MAX_TEXT_PAYLOAD_TOTAL;
+  let cutLengths = 0;
+  let headersOnly = 0;
   parsed.packets.forEach((p, index) => {
     // tshark's numbering: frames it did not print (a display filter) become placeholders, so numbers agree.
     if (p.frame !== null && p.frame > frame + 1) {
       const gap = p.frame - frame - 1;
-      if (gap <= 1_000_000) {
-        for (let k = 0; k < gap; k++) record(PLACEHOLDER, null);
+      if (placeholders + gap <= MAX_PLACEHOLDER_FRAMES) {
+        w.push(gapRecords(gap));
+        frame += gap;
         placeholders += gap;
       } else skippedGap = true;
     }
@@ -564,7 +605,13 @@ export function rebuildCapture(text: string): RebuiltText {
     const win = seg.win === null ? 0 : scaled ? Math.floor(seg.win / 2 ** shift) : seg.win;
     const sackBase = n.numbers === 'relative' ? (n.receiverBase ?? 0) : 0;
     const sack = seg.sack.map(([l, r]): [number, number] => [u32(l + sackBase), u32(r + sackBase)]);
-    const bytes = tcpPacket(seg, n, win, sack);
+    const cut = seg.len > MAX_TEXT_PAYLOAD;
+    if (cut) cutLengths++;
+    const len = cut ? MAX_TEXT_PAYLOAD : seg.len;
+    const keep = Math.min(len, payloadBudget);
+    if (keep < len) headersOnly++;
+    payloadBudget -= keep;
+    const bytes = tcpPacket(cut ? { ...seg, len } : seg, n, win, sack, keep);
     if (!bytes) {
       unreadable++;
       record(PLACEHOLDER, p.time);
@@ -572,7 +619,7 @@ export function rebuildCapture(text: string): RebuiltText {
       frameOfPacket[index] = frame;
       return;
     }
-    record(bytes, p.time);
+    record(bytes, p.time, bytes.length + len - keep);
     frameOfPacket[index] = frame;
     rebuilt.push({
       packet: index,
@@ -606,7 +653,10 @@ export function rebuildCapture(text: string): RebuiltText {
   const others = parsed.packets.length - rebuilt.length - unreadable;
   if (others > 0) notes.push(`${others} packet line(s) are not TCP, or show no TCP fields: they keep their frame numbers but explain nothing.`);
   if (unreadable) notes.push(`${unreadable} TCP line(s) have addresses that could not be read.`);
-  if (skippedGap) notes.push('tshark\'s frame numbers jump by more than a million: frames after the jump are numbered in order instead.');
+  if (skippedGap) notes.push(`tshark's frame numbers leave out more than ${MAX_PLACEHOLDER_FRAMES} frames in all: frames after that are numbered in order instead.`);
+  if (cutLengths) notes.push(`${cutLengths} line(s) claim more payload than an IP packet holds: read as ${MAX_TEXT_PAYLOAD} bytes.`);
+  if (headersOnly) notes.push(`The text claims more than ${MAX_TEXT_PAYLOAD_TOTAL >> 20} MiB of payload: ${headersOnly} packet(s) are rebuilt with their headers only.`);
+  if (parsed.longLines) notes.push(`${parsed.longLines} line(s) are longer than ${MAX_LINE_CHARS} characters: each was read up to that length.`);
   if (parsed.format === 'tcpdump') notes.push('tcpdump does not print frame sizes or link headers: frames are rebuilt as bare IP packets, so byte counts per frame are smaller than on the wire.');
   if (tcp.some((s) => s.time === null)) notes.push('The text has no times (tcpdump -t): durations and iRTT are unknown.');
   if (parsed.format === 'tcpdump' && tcp.some((s) => s.time?.kind === 'clock')) {
