@@ -9,6 +9,7 @@ import type { ConnectionExplanation } from '../core/explain/connection';
 import { say, userLanguage } from './l10n';
 import { webviewStrings } from './strings';
 import { checkFromWebview } from './webviewMessages';
+import { progressTitle, showError, showInfo } from './notify';
 
 export const VIEW_TYPE = 'tcpExplainer.capture';
 
@@ -148,7 +149,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     const size = bytes ? bytes.length : (await vscode.workspace.fs.stat(uri)).size;
     if (size >= PROGRESS_NOTIFICATION_BYTES) {
       void vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: say('Reading {0}', path.basename(uri.path)), cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: progressTitle(say('Reading {0}', path.basename(uri.path))), cancellable: true },
         (progress, token) => {
           let reported = 0;
           const sub = doc.onProgress((f) => {
@@ -233,16 +234,16 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
             try {
               post({ type: 'copy', stream: m.stream, text: await document.export(m.stream, 'markdown') });
             } catch (e) {
-              void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', m.stream, (e as Error).message));
+              showError(say('Could not export stream {0}: {1}', m.stream, (e as Error).message));
             }
           } else await vscode.commands.executeCommand(EXPORT_COMMANDS[m.format], document.uri, m.stream);
           break;
         case 'copied':
           try {
             if (!m.ok) await vscode.env.clipboard.writeText(m.text);
-            void vscode.window.showInformationMessage(say('Copied the explanation of stream {0} as Markdown.', m.stream));
+            showInfo(say('Copied the explanation of stream {0} as Markdown.', m.stream));
           } catch (e) {
-            void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', m.stream, (e as Error).message));
+            showError(say('Could not export stream {0}: {1}', m.stream, (e as Error).message));
           }
           break;
       }

@@ -5,11 +5,14 @@ import { CaptureTextHoverProvider, LANGUAGE, TextCaptureFileSystem, TextWorkerCl
 import { plainUiText } from '../core/escape';
 import type { ExportFormat } from './indexWorker';
 import { initL10n, say } from './l10n';
+import { recentNotifications, showError, showInfo } from './notify';
 
 /** What the extension exports: enough for tests and other extensions to see what is shown. */
 export interface TcpExplainerApi {
   /** The open capture editor of `uri` (or the active one), if any. */
   editorFor(uri?: vscode.Uri): OpenEditor | null;
+  /** The texts of the last notifications shown, oldest first. */
+  recentNotifications(): readonly string[];
 }
 
 /** Entry point: the capture editor, "Explain TCP connection" and the export commands. */
@@ -45,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): TcpExplainerApi {
     ),
   );
   for (const doc of vscode.workspace.textDocuments) void detectLanguage(textWorker, doc);
-  return { editorFor: (uri) => provider.editorFor(uri) };
+  return { editorFor: (uri) => provider.editorFor(uri), recentNotifications };
 }
 
 export function deactivate(): void {
@@ -80,7 +83,7 @@ async function chooseStream(editor: OpenEditor, stream: number | undefined, pref
   const { connections } = await editor.document.indexed;
   const name = path.basename(editor.document.uri.path);
   if (connections.length === 0) {
-    void vscode.window.showInformationMessage(say('{0} has no TCP connections.', name));
+    showInfo(say('{0} has no TCP connections.', name));
     return undefined;
   }
   let chosen = typeof stream === 'number' ? stream : preferSelected && editor.selected !== null ? editor.selected : undefined;
@@ -101,7 +104,7 @@ async function chooseStream(editor: OpenEditor, stream: number | undefined, pref
     }
   }
   if (!connections.some((c) => c.stream === chosen)) {
-    void vscode.window.showErrorMessage(say('No TCP stream {0} in {1}.', chosen, name));
+    showError(say('No TCP stream {0} in {1}.', chosen, name));
     return undefined;
   }
   return chosen;
@@ -152,7 +155,7 @@ async function exportText(provider: CaptureEditorProvider, format: ExportFormat,
   try {
     return { editor, stream: chosen, text: await editor.document.export(chosen, format) };
   } catch (e) {
-    void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', chosen, (e as Error).message));
+    showError(say('Could not export stream {0}: {1}', chosen, (e as Error).message));
     return undefined;
   }
 }
@@ -178,7 +181,7 @@ async function openAsText(provider: CaptureEditorProvider, uri?: vscode.Uri, str
   try {
     text = await editor.document.export(chosen, 'tcpdump');
   } catch (e) {
-    void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', chosen, (e as Error).message));
+    showError(say('Could not export stream {0}: {1}', chosen, (e as Error).message));
     return undefined;
   }
   const doc = await vscode.workspace.openTextDocument({ language: LANGUAGE, content: text });
@@ -193,10 +196,10 @@ async function copyMarkdown(provider: CaptureEditorProvider, uri?: vscode.Uri, s
   try {
     await vscode.env.clipboard.writeText(out.text);
   } catch (e) {
-    void vscode.window.showErrorMessage(say('Could not export stream {0}: {1}', out.stream, (e as Error).message));
+    showError(say('Could not export stream {0}: {1}', out.stream, (e as Error).message));
     return undefined;
   }
-  void vscode.window.showInformationMessage(say('Copied the explanation of stream {0} as Markdown.', out.stream));
+  showInfo(say('Copied the explanation of stream {0} as Markdown.', out.stream));
   return out.text;
 }
 
@@ -227,6 +230,6 @@ async function exportSvg(provider: CaptureEditorProvider, uri?: vscode.Uri, stre
   }
   if (!where) return undefined;
   await vscode.workspace.fs.writeFile(where, new TextEncoder().encode(out.text));
-  void vscode.window.showInformationMessage(say('Saved the ladder of stream {0} to {1}.', out.stream, path.basename(where.path)));
+  showInfo(say('Saved the ladder of stream {0} to {1}.', out.stream, path.basename(where.path)));
   return where;
 }

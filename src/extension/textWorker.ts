@@ -41,7 +41,8 @@ const KEEP = 4;
 
 function explainedFor(p: HoverParams): ExplainedText {
   const cached = explained.get(p.key);
-  if (cached && cached.version === p.version) {
+  // Text sent along is the truth: a closed untitled document's name and version come back for the next one.
+  if (p.text === undefined && cached && cached.version === p.version) {
     explained.delete(p.key);
     explained.set(p.key, cached);
     return cached.x;

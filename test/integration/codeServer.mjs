@@ -25,7 +25,8 @@ function freePort() {
   });
 }
 
-export async function startCodeServer({ node24Bin = path.join(VSCODE_DIR, 'node24', 'bin') } = {}) {
+/** `trust: true` turns Workspace Trust on, so a folder can be opened in Restricted Mode. */
+export async function startCodeServer({ node24Bin = path.join(VSCODE_DIR, 'node24', 'bin'), trust = false } = {}) {
   const bin = codeServerBinary();
   if (!bin) throw new Error('code-server is not installed (run test/e2e/install-vscode.sh)');
   const port = await freePort();
@@ -40,7 +41,7 @@ export async function startCodeServer({ node24Bin = path.join(VSCODE_DIR, 'node2
     bin,
     [
       '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+      ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
       '--user-data-dir', dirs[0], '--extensions-dir', dirs[1], '--config', config,
       '--vscode-option', 'enable-smoke-test-driver',
     ],
@@ -65,7 +66,7 @@ export async function startCodeServer({ node24Bin = path.join(VSCODE_DIR, 'node2
   fs.mkdirSync(path.join(dirs[0], 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(dirs[0], 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false }),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': trust, 'workbench.tips.enabled': false }),
   );
   return {
     url,

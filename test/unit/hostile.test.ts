@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemorySource } from '../../src/core/capture/source';
 import { scanCapture } from '../../src/core/scan';
+import MarkdownIt from 'markdown-it';
+import { explainText, hoverAt } from '../../src/core/text/hover';
 import { parseCaptureText } from '../../src/core/text/parse';
 import { MAX_PLACEHOLDER_FRAMES, MAX_TEXT_PAYLOAD_TOTAL, rebuildCapture } from '../../src/core/text/rebuild';
 import { ROOT } from '../helpers/paths';
@@ -155,6 +157,29 @@ describe('hostile input (issue 11)', function () {
         assert.match(r.stderr, /offset \d+/);
         console.log(`      ${format} claiming 2 GB: exit ${r.status}, ${r.ms.toFixed(0)} ms, ${r.maxRssMb.toFixed(0)} MB: ${r.stderr.trim().split('\n')[0]}`);
       });
+    }
+  });
+});
+
+describe('hovers over hostile capture text (issue 11)', () => {
+  // A tshark line whose words carry Markdown links, an image and HTML where the parser keeps the text as is.
+  const line = (info: string): string => `    1   0.000000     10.0.0.1 → 10.0.0.2     TCP 74 ${info}`;
+  const text = [
+    line('[TCP <img src=x onerror=alert(1)> <script>alert(1)</script>] 1000 → 80 [SYN] Seq=0 Win=65535[x](command:workbench.action.terminal.new) Len=0![x](https://example.invalid/x.png)'),
+    '    2   0.000100     10.0.0.2 → 10.0.0.1     TCP 74 80 → 1000 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0',
+  ].join('\n');
+
+  it('shows every word of the document as text: no link, image or HTML survives', () => {
+    const x = explainText(text);
+    const tokens = x.rebuilt.parsed.packets[0]!.kind === 'tcp' ? x.rebuilt.parsed.packets[0]!.tokens : [];
+    const hostile = tokens.filter((t) => /[[<]/.test(t.text) && t.kind !== 'flags');
+    assert.ok(hostile.length >= 1, `hostile tokens: ${hostile.map((t) => t.text).join(' | ')}`);
+    for (const t of hostile) {
+      const h = hoverAt(x, t.line, t.start, 'en');
+      assert.ok(h, `no hover on ${t.text}`);
+      const html = new MarkdownIt({ html: true }).render(h.paragraphs.join('\n\n'));
+      assert.doesNotMatch(html, /<a |<img|<script/, `${t.kind} hover renders live markup:\n${html}`);
+      assert.ok(html.includes('command:workbench') || html.includes('onerror') || html.includes('example.invalid'), 'the words are still shown');
     }
   });
 });

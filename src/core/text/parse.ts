@@ -461,6 +461,8 @@ function parseTshark(text: string, i: number): TextPacket | null {
       continue;
     }
     const v = f[2]!;
+    // A field's value is digits (TFO's is R or a cookie); anything else is not tshark's, and is left unread.
+    if (f[1] === 'TFO' ? !/^(?:R|C|[0-9a-fA-F]{1,64})$/.test(v) : !/^\d{1,15}$/.test(v)) continue;
     const n = Number(v);
     const plain = TSHARK_NUMBER_FIELDS[f[1]!];
     if (plain) {

@@ -1,0 +1,46 @@
+import * as assert from 'node:assert/strict';
+import { MAX_COPIED_TEXT, MAX_LADDER_PAGE, checkFromWebview } from '../../src/extension/webviewMessages';
+
+/** Messages from the webview are checked against their declared shapes before the host uses them. */
+describe('messages from the webview (issue 11)', () => {
+  const ok = (m: unknown, streams: number | null = 3): void => {
+    const r = checkFromWebview(m, streams);
+    assert.ok('ok' in r, `${JSON.stringify(m)} was rejected: ${'rejected' in r ? r.rejected : ''}`);
+    assert.deepEqual(r.ok, m);
+  };
+  const rejected = (m: unknown, streams: number | null = 3): void => {
+    const r = checkFromWebview(m, streams);
+    assert.ok('rejected' in r, `${JSON.stringify(m)} was accepted`);
+  };
+
+  it('accepts every message the webview sends', () => {
+    ok({ type: 'ready' });
+    ok({ type: 'selected', stream: 2 });
+    ok({ type: 'ladder', stream: 0, first: 400, count: 200 });
+    for (const format of ['markdown', 'mermaid', 'svg']) ok({ type: 'export', stream: 1, format });
+    ok({ type: 'copied', stream: 1, ok: false, text: 'x' });
+    // Before indexing ends the number of streams is unknown; a stream is still a small integer.
+    ok({ type: 'selected', stream: 7 }, null);
+  });
+
+  it('refuses an export format used as a key (the host looks it up in a table)', () => {
+    for (const format of ['tcpdump', '__proto__', 'constructor', 'toString', '', 7, null]) rejected({ type: 'export', stream: 0, format });
+  });
+
+  it('refuses streams, rows and counts out of range or of the wrong kind', () => {
+    for (const stream of [3, -1, 1.5, NaN, Infinity, '0', null, 2 ** 53]) rejected({ type: 'selected', stream });
+    rejected({ type: 'ladder', stream: 0, first: -1, count: 10 });
+    rejected({ type: 'ladder', stream: 0, first: 0, count: 0 });
+    rejected({ type: 'ladder', stream: 0, first: 0, count: MAX_LADDER_PAGE + 1 });
+    rejected({ type: 'ladder', stream: 0, first: 0.5, count: 10 });
+    rejected({ type: 'ladder', stream: 0, first: 0 });
+    rejected({ type: 'selected', stream: 2 ** 31 }, null);
+  });
+
+  it('refuses unknown types, extra fields and things that are not messages', () => {
+    for (const m of [null, undefined, 7, 'ready', [], { type: 'run', command: 'x' }, { type: 'ready', extra: 1 }, { stream: 0 }]) rejected(m);
+    rejected({ type: 'copied', stream: 0, ok: 'yes', text: '' });
+    rejected({ type: 'copied', stream: 0, ok: false, text: 'x'.repeat(MAX_COPIED_TEXT + 1) });
+    rejected(JSON.parse('{"type":"selected","stream":0,"__proto__":{"polluted":true}}'));
+  });
+});
