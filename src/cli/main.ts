@@ -19,6 +19,7 @@ import { explanationMarkdown, ladderMermaid, ladderSvg } from '../core/explain/e
 import { describeStep } from '../core/explain/steps';
 import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
 import { buildLadder, streamFacts } from '../core/tcp/ladder';
+import { controlsEscaped } from '../core/escape';
 
 const USAGE = `Usage: tcp-explainer <command> FILE [options]
 
@@ -82,18 +83,38 @@ function parseArgs(argv: string[]): Args | null {
       const v = argv[++i];
       if (v !== 'en' && v !== 'zh-cn') throw new UsageError('--lang is en or zh-cn');
       lang = v;
-    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${controlsEscaped(a)}`);
     else positional.push(a);
   }
   if (positional.length === 0) return null;
   const [command, file, ...extra] = positional;
-  if (command !== 'packets' && command !== 'conversations' && command !== 'explain') throw new UsageError(`unknown command "${command}"`);
+  if (command !== 'packets' && command !== 'conversations' && command !== 'explain') throw new UsageError(`unknown command "${controlsEscaped(command ?? '')}"`);
   if (!file) throw new UsageError(`${command} needs a capture FILE`);
-  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (extra.length) throw new UsageError(`unexpected argument "${controlsEscaped(extra[0]!)}"`);
   if (format && command !== 'explain') throw new UsageError('--format is for explain');
   if (format && format !== 'json' && json) throw new UsageError(`--json and --format ${format} disagree`);
   return { command, file, json: json || format === 'json', format: format ?? (json ? 'json' : 'text'), numbers, stream, lang };
 }
+
+/**
+ * JSON for a terminal. JSON.stringify escapes C0 controls but leaves DEL, the C1 controls
+ * (U+0080-U+009F, which some terminals obey like ESC sequences) and the bidirectional marks as
+ * they are. Outside strings JSON has only ASCII, so each can be written as its \u escape
+ * anywhere in the text: still valid JSON, and it parses back to the same value.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/**
+ * Controls the CLI itself never writes (its own line breaks and tabs are the only ones). Every
+ * string from a file is escaped where it is printed; this is the last guard, for a string that
+ * some day reaches the output without it.
+ */
+// eslint-disable-next-line no-control-regex
+const STRAY_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Output goes through one buffered writer: a capture can have millions of lines. */
 class Output {
@@ -114,7 +135,7 @@ class Output {
 
 function writeAll(fd: number, s: string): void {
   // Synchronous writes keep order with stderr and survive a closed pipe (EPIPE ends quietly).
-  const buf = Buffer.from(s, 'utf8');
+  const buf = Buffer.from(s.replace(STRAY_CONTROLS, controlsEscaped), 'utf8');
   let off = 0;
   while (off < buf.length) {
     try {
@@ -131,13 +152,13 @@ function writeAll(fd: number, s: string): void {
 function describeProblem(file: string, p: CaptureProblem): string {
   const where = p.frame !== undefined ? `packet ${p.frame}, offset ${p.offset}` : `offset ${p.offset}`;
   const what = p.message.startsWith(`packet ${p.frame}: `) ? p.message.slice(`packet ${p.frame}: `.length) : p.message;
-  return `tcp-explainer: ${p.severity}: ${file}: ${where}: ${what}`;
+  return `tcp-explainer: ${p.severity}: ${controlsEscaped(file)}: ${where}: ${controlsEscaped(what)}`;
 }
 
 function reportProblems(file: string, summary: ScanSummary): void {
   for (const p of summary.problems) writeAll(2, describeProblem(file, p) + '\n');
   if (summary.problems.some((p) => p.severity === 'error' || p.message.includes('cut short'))) {
-    writeAll(2, `tcp-explainer: warning: ${file}: kept the ${summary.frames} packets read before the damage\n`);
+    writeAll(2, `tcp-explainer: warning: ${controlsEscaped(file)}: kept the ${summary.frames} packets read before the damage\n`);
   }
 }
 
@@ -150,7 +171,7 @@ function runPackets(file: string, json: boolean, out: Output): ScanSummary {
   try {
     const onRecord: PacketRecordVisitor = (packet, rec, f, seg) => {
       if (json) {
-        out.line(JSON.stringify(packet));
+        out.line(jsonText(packet));
         return;
       }
       const peer = seg.inFlow1 ? seg.conversation.flow2 : seg.conversation.flow1;
@@ -182,7 +203,7 @@ function runConversations(file: string, json: boolean, out: Output): ScanSummary
     // One array, one conversation per line, written as it goes: no giant string in memory.
     if (convs.length === 0) out.line('[]');
     convs.forEach((c, i) => {
-      const rec = JSON.stringify(conversationRecord(c, summary.firstSec, summary.firstNsec));
+      const rec = jsonText(conversationRecord(c, summary.firstSec, summary.firstNsec));
       out.line(`${i === 0 ? '[' : ''}${rec}${i === convs.length - 1 ? ']' : ','}`);
     });
     return summary;
@@ -223,12 +244,12 @@ function runExplain(args: Args, out: Output): ScanSummary {
   }
   const convs = index.summary.analyzer.conversations;
   if (args.stream !== null && !convs[args.stream]) {
-    throw new UsageError(`no TCP stream ${args.stream} in ${args.file} (it has ${convs.length})`);
+    throw new UsageError(`no TCP stream ${args.stream} in ${controlsEscaped(args.file)} (it has ${convs.length})`);
   }
   const drawing = args.format === 'markdown' || args.format === 'mermaid' || args.format === 'svg';
   let streams = args.stream !== null ? [args.stream] : convs.map((c) => c.stream);
   if (drawing && streams.length !== 1) {
-    throw new UsageError(`--format ${args.format} draws one connection: pick it with --stream N (${args.file} has ${convs.length})`);
+    throw new UsageError(`--format ${args.format} draws one connection: pick it with --stream N (${controlsEscaped(args.file)} has ${convs.length})`);
   }
   if (drawing) streams = streams.slice(0, 1);
   // Steps are shown for one chosen connection; a whole capture gets the summaries.
@@ -267,21 +288,21 @@ function runExplain(args: Args, out: Output): ScanSummary {
       }));
       return { ...explanation, text: { summary: n.summary, details: n.details }, ...(steps ? { steps } : {}) };
     });
-    out.line(JSON.stringify(args.stream !== null ? objects[0] : objects));
+    out.line(jsonText(args.stream !== null ? objects[0] : objects));
     return index.summary;
   }
   for (const { explanation, ladder } of results) {
     const n = narrateConnection(explanation, args.lang);
-    out.line(n.title);
-    for (const sentence of n.summary) out.line(`  ${sentence}`);
-    for (const d of n.details) out.line(`  - ${d}`);
+    out.line(controlsEscaped(n.title));
+    for (const sentence of n.summary) out.line(`  ${controlsEscaped(sentence)}`);
+    for (const d of n.details) out.line(`  - ${controlsEscaped(d)}`);
     if (!ladder) continue;
     out.line('');
     const state = (s: { state: string; inferred: boolean }): string => (s.inferred ? `${s.state}?` : s.state);
     for (const r of ladder.rows) {
       const arrow = r.toServer ? 'C → S' : 'C ← S';
-      out.line(`  ${String(r.n + 1).padStart(3)} ${r.time.toFixed(6).padStart(11)}  ${arrow}  ${r.label}${r.analysis.length ? ` [${r.analysis.join(', ')}]` : ''}`);
-      out.line(`      ${state(r.client)} / ${state(r.server)}: ${describeStep(r, args.lang, ladder.server.port).short}`);
+      out.line(`  ${String(r.n + 1).padStart(3)} ${r.time.toFixed(6).padStart(11)}  ${arrow}  ${controlsEscaped(r.label)}${r.analysis.length ? ` [${r.analysis.join(', ')}]` : ''}`);
+      out.line(`      ${state(r.client)} / ${state(r.server)}: ${controlsEscaped(describeStep(r, args.lang, ladder.server.port).short)}`);
     }
   }
   return index.summary;
@@ -291,14 +312,14 @@ function describeCapture(file: string, s: ScanSummary, fromText: boolean): strin
   const links = [...s.linkTypes.keys()].map(linkTypeName).join(', ') || 'no packets';
   const span = s.frames ? secondsBetween(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec).toFixed(6) : '0';
   const lines = [
-    `${file}: ${s.info.format} ${s.info.version}, ${links}; ${s.frames} packets (${s.tcpFrames} TCP) over ${span} s; ${s.analyzer.conversations.length} TCP connections`,
+    `${controlsEscaped(file)}: ${s.info.format} ${s.info.version}, ${links}; ${s.frames} packets (${s.tcpFrames} TCP) over ${span} s; ${s.analyzer.conversations.length} TCP connections`,
   ];
   for (const [why, n] of s.skipped) {
     // Text lines that are not TCP stand in the rebuilt capture as placeholders: the notes said so.
     if (fromText && why === `not TCP (IP protocol ${PLACEHOLDER_PROTOCOL})`) continue;
-    lines.push(`  skipped ${n} packet${n === 1 ? '' : 's'}: ${why}`);
+    lines.push(`  skipped ${n} packet${n === 1 ? '' : 's'}: ${controlsEscaped(why)}`);
   }
-  for (const [why, n] of s.damaged) lines.push(`  damaged ${n} packet${n === 1 ? '' : 's'}: ${why}`);
+  for (const [why, n] of s.damaged) lines.push(`  damaged ${n} packet${n === 1 ? '' : 's'}: ${controlsEscaped(why)}`);
   return lines.join('\n');
 }
 
@@ -351,8 +372,8 @@ class Input {
   /** For text: say what the text could not show, once, on stderr. */
   reportNotes(): void {
     if (!this.text) return;
-    writeAll(2, `tcp-explainer: note: ${this.file}: read as ${this.text.format} text (${this.text.parsed.packets.length} packet lines)\n`);
-    for (const n of this.text.notes) writeAll(2, `tcp-explainer: note: ${n}\n`);
+    writeAll(2, `tcp-explainer: note: ${controlsEscaped(this.file)}: read as ${this.text.format} text (${this.text.parsed.packets.length} packet lines)\n`);
+    for (const n of this.text.notes) writeAll(2, `tcp-explainer: note: ${controlsEscaped(n)}\n`);
   }
 }
 
@@ -389,16 +410,22 @@ export function main(argv: string[]): number {
       return 2;
     }
     if (e instanceof CaptureFormatError) {
-      writeAll(2, `tcp-explainer: error: ${args.file}: offset ${e.offset}: ${e.message}\n`);
+      writeAll(2, `tcp-explainer: error: ${controlsEscaped(args.file)}: offset ${e.offset}: ${controlsEscaped(e.message)}\n`);
       return 1;
     }
+    // Any failure of the system to open or read FILE (missing, a directory, a loop, a name too
+    // long...): its message quotes the path, so it is escaped like the name itself.
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-      writeAll(2, `tcp-explainer: error: ${args.file}: ${(e as Error).message}\n`);
+    if (typeof code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string') {
+      writeAll(2, `tcp-explainer: error: ${controlsEscaped(args.file)}: ${controlsEscaped((e as Error).message)}\n`);
       return 1;
     }
-    throw e;
+    // A bug: Node would print its message (which may quote the capture) raw; print it escaped.
+    const lines = String((e as Error).stack ?? e).split('\n');
+    writeAll(2, `tcp-explainer: internal error: ${lines.map(controlsEscaped).join('\n')}\n`);
+    return 1;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+// Run as the command (the bundle, or node main.js); tests import jsonText without running it.
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

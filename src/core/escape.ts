@@ -66,10 +66,11 @@ export function markdownCode(s: string): string {
 
 /**
  * Text inside a Markdown table cell (already Markdown): `|` ends a cell even inside a code span,
- * and a line break ends the row.
+ * and a line break ends the row. Every `|` gets a backslash, even one that has one already: the
+ * table takes `\|` as a pipe before the cell is read, so `\\|` leaves the cell's own `\|`.
  */
 export function markdownCell(markdown: string): string {
-  return markdown.replace(/\r\n|\r|\n/g, ' ').replace(/(?<!\\)\|/g, '\\|');
+  return markdown.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
 }
 
 /**
