@@ -17,6 +17,12 @@ import { TsharkSegment, tsharkAvailable, tsharkConversations, tsharkSegments, ts
  *    and reported, not decoded (ARCNET, PPP, 802.11, ...): the issue's scope;
  *  - TCP that tshark finds only after reassembling IP fragments, or inside a tunnel or an ICMP
  *    error (a frame with two TCP layers): we do not reassemble IP or follow tunnels.
+ *
+ * Every capture in test/fixtures/ is compared (test/fixtures/README.md says what each shows).
+ * 19_same_packets_two_interfaces_time_backwards.pcapng is there for time that runs backwards:
+ * one connection captured on two interfaces by dumpcap, every segment twice, the second copy
+ * of each older than the flow's newest segment. tshark 4.0 calls those copies retransmissions,
+ * not out-of-order: packet-tcp.c compares its time spans as unsigned (issue 10).
  */
 
 interface Ours {
@@ -204,6 +210,17 @@ describe('parity with tshark', function () {
     const files = listCaptures(FIXTURES);
     it('has fixtures to compare', () => assert.ok(files.length >= 30, `only ${files.length} fixtures`));
     for (const f of files) parityCase(f, path.basename(f));
+    it('19 has retransmissions whose time runs backwards (what it is there for)', () => {
+      const file = path.join(FIXTURES, '19_same_packets_two_interfaces_time_backwards.pcapng');
+      const ns = (t: string): bigint => BigInt(t.replace('.', ''));
+      let newest = 0n;
+      const backwards = tsharkSegments(file).segments.filter((t) => {
+        const older = ns(t.time) < newest;
+        if (!older) newest = ns(t.time);
+        return older && t.len > 0 && t.analysis.includes('retransmission') && !t.analysis.includes('out_of_order');
+      });
+      assert.ok(backwards.length >= 4, `only ${backwards.length} data segments older than one before them and called retransmissions`);
+    });
   });
 
   describe('public captures in ../shared/captures/public', function () {

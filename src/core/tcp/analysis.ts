@@ -168,6 +168,8 @@ export class TcpConversation {
   firstNsec = 0;
   lastSec = 0;
   lastNsec = 0;
+  /** True when this conversation began with a SYN on ports an earlier conversation used (tcp.analysis.reused_ports). */
+  startedByReuse = false;
   /** Which side (A: the first packet's sender; B: its receiver) sent the first pure SYN, if any. */
   synSender: 'A' | 'B' | null = null;
   ipVersion: 4 | 6;
@@ -348,6 +350,25 @@ export class TcpAnalyzer {
   probes = 0;
 
   /**
+   * `streamBase` numbers the first conversation: a view that reads one connection's segments
+   * again analyses them with the stream number the whole capture gave it.
+   */
+  constructor(
+    readonly streamBase = 0,
+    /**
+     * The first conversation began as a new connection on ports an earlier one used (a SYN with
+     * another ISN): a view reading that connection alone must analyse its first SYN as the
+     * whole-capture pass did, with the earlier conversation before it.
+     */
+    private readonly firstReusesPorts = false,
+  ) {}
+
+  /** The conversation with this tcp.stream number. */
+  conversationOf(stream: number): TcpConversation | undefined {
+    return this.conversations[stream - this.streamBase];
+  }
+
+  /**
    * Analyses one TCP segment. `frameLen` is the frame's length on the wire (conversation byte
    * counts, as tshark's conversation table counts them).
    */
@@ -356,9 +377,11 @@ export class TcpAnalyzer {
     const hash = endpointHash(f);
     let conv = this.find(hash, f);
     let isNew = false;
+    let reusedAtStart = false;
     if (!conv) {
       conv = this.create(hash, f, frame, sec, nsec);
-      isNew = true;
+      if (this.firstReusesPorts && this.conversations.length === 1) reusedAtStart = true;
+      else isNew = true;
     }
     const direction = frameDirection(f);
     let fwd = direction >= 0 ? conv.flow1 : conv.flow2;
@@ -378,10 +401,16 @@ export class TcpAnalyzer {
         rev = direction >= 0 ? conv.flow2 : conv.flow1;
         ta |= A_REUSED_PORTS;
         conv.completeness = C_SYN;
+        conv.startedByReuse = true;
       } else {
         // A retransmitted SYN (or a RST that moved nextseq, Wireshark issue 17616).
         fwd.nextSeq = fwd.maxSeqToBeAcked;
       }
+    }
+    if (reusedAtStart) {
+      ta |= A_REUSED_PORTS;
+      conv.completeness = C_SYN;
+      conv.startedByReuse = true;
     }
     if ((thFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && fwd.baseSeqSet && seq !== fwd.baseSeq) {
       fwd.baseSeq = seq;
@@ -487,7 +516,7 @@ export class TcpAnalyzer {
   }
 
   private create(hash: number, f: DecodedFrame, frame: number, sec: number, nsec: number): TcpConversation {
-    const c = new TcpConversation(this.conversations.length, f, hash);
+    const c = new TcpConversation(this.streamBase + this.conversations.length, f, hash);
     c.firstFrame = frame;
     c.firstSec = sec;
     c.firstNsec = nsec;
@@ -557,6 +586,20 @@ interface SeqResult {
   dupFrame: number;
 }
 const seqResult: SeqResult = { flags: 0, dupNum: 0, dupFrame: 0 };
+
+/**
+ * `span < limit` for two time spans in nanoseconds, as tcp_analyze_sequence_number() compares
+ * them: Wireshark 4.0 holds both (its `t` and `ooo_thres`) in guint64, so a span that runs
+ * backwards wraps to a huge value and is below no limit. That happens when a capture's time goes
+ * backwards, as when dumpcap writes the same packets seen on two interfaces one interface's
+ * buffer after the other: the second copy of a segment is then older than the first, and
+ * Wireshark calls it a retransmission, never out-of-order or a fast retransmission. (A negative
+ * limit, from an iRTT that ran backwards, wraps too, and every non-negative span is below it.)
+ */
+function spanBelow(span: number, limit: number): boolean {
+  if (span < 0 !== limit < 0) return limit < 0;
+  return span < limit;
+}
 
 /** tcp_analyze_sequence_number() of packet-tcp.c, Wireshark 4.0, minus what only the GUI shows. */
 function analyseSequence(
@@ -655,7 +698,7 @@ function analyseSequence(
       const sinceDupAck = (sec - rev.lastAckSec) * 1e9 + (nsec - rev.lastAckNsec);
       // dupacknum is unsigned in Wireshark: its "-1" (after an ACKed unseen segment) counts as >= 2.
       const dupAcks = rev.dupAckNum === -1 ? 0xffffffff : rev.dupAckNum;
-      if (seqNotAdvanced && dupAcks >= 2 && rev.lastAck === seq && sinceDupAck < 20000000) {
+      if (seqNotAdvanced && dupAcks >= 2 && rev.lastAck === seq && spanBelow(sinceDupAck, 20000000)) {
         ta |= A_FAST_RETRANSMISSION;
         break retransmission;
       }
@@ -663,7 +706,7 @@ function analyseSequence(
       const oooThreshold = conv.firstRttNs === 0 ? 3000000 : conv.firstRttNs;
       if (
         seqNotAdvanced &&
-        sinceNext < oooThreshold &&
+        spanBelow(sinceNext, oooThreshold) &&
         fwd.nextSeq !== ((seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) >>> 0)
       ) {
         ta |= A_OUT_OF_ORDER;
