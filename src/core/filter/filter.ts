@@ -1,0 +1,125 @@
+import type { Lang } from '../explain/glossary';
+import { FilterExpr, printFilter } from './ast';
+import { ConnectionTest, compileExpr } from './compile';
+import { FIELDS } from './fields';
+import { FilterParseStats, FilterSyntaxError, clip, isWordChar, tokenize } from './lexer';
+import { FilterMessageArgs, FilterMessageId, filterMessage, filterMessageAt } from './messages';
+import { KEYWORDS, parseTokens } from './parser';
+
+/*
+ * The connection filter: what the table's filter box, the worker and `-Y` on the command line
+ * share. The box has always taken plain words, and still does:
+ *
+ *   - empty (or blank): every connection;
+ *   - a bare decimal number: that stream (tcp.stream == N), nothing else;
+ *   - plain words: each word, in any case, must appear in the client's or the server's
+ *     "address:port" text, as before (`10.0.0.1`, `:443`, `fe80::`, `[::1]:4000`);
+ *   - anything else is a Wireshark-style expression, and a wrong one is an error with its place.
+ *
+ * Text is an expression when it holds an operator character (= ! < > & | ( ) { } " ~), or a
+ * word that is a keyword (and, or, not, in, contains, eq…), a known field (tcp, ip.addr,
+ * closing…) or shaped like one (letters, then a dot and more: `ip.adr` is a misspelt field
+ * and gets "unknown field 'ip.adr': did you mean ip.addr?", not silently zero matches).
+ * Addresses and ports never look like that: they start with a digit, or hold a colon.
+ */
+
+/** Longer than any filter a person types; a pasted megabyte is refused before any work. */
+export const MAX_FILTER_LENGTH = 4096;
+
+export interface FilterError {
+  /** Where it is wrong: a UTF-16 offset into the text, from 0, at most its length (the end). */
+  offset: number;
+  id: FilterMessageId;
+  args: FilterMessageArgs;
+  /** In English, with its place: "expected a value after '==' instead of the end of the filter at 12". */
+  message: string;
+}
+
+export type FilterKind = 'all' | 'stream' | 'words' | 'expression';
+
+export interface CompiledFilter {
+  readonly kind: FilterKind;
+  /** The filter written out again: the canonical expression, the words, or "" for all. */
+  readonly text: string;
+  /** The parsed expression (a bare number reads as tcp.stream == N); null for words and all. */
+  readonly expr: FilterExpr | null;
+  /** True when `test` reads clientText/serverText (plain words), so a caller may skip making them otherwise. */
+  readonly needsText: boolean;
+  /** Whether one connection passes. Allocates nothing; safe to call as a detached function. */
+  readonly test: ConnectionTest;
+}
+
+export type FilterResult = { ok: CompiledFilter } | { error: FilterError };
+
+export function parseFilter(text: string, stats: FilterParseStats = { steps: 0 }): FilterResult {
+  if (text.length > MAX_FILTER_LENGTH) return { error: makeError(MAX_FILTER_LENGTH, 'tooLong', { max: MAX_FILTER_LENGTH }) };
+  const trimmed = text.trim();
+  if (trimmed === '') return { ok: { kind: 'all', text: '', expr: null, needsText: false, test: () => true } };
+  if (/^[0-9]+$/.test(trimmed)) {
+    const stream = Number(trimmed);
+    const max = FIELDS.get('tcp.stream')!.max!;
+    if (stream > max) return { error: makeError(text.indexOf(trimmed), 'numberTooBig', { text: clip(trimmed), field: 'tcp.stream', max }) };
+    const expr: FilterExpr = { kind: 'compare', field: 'tcp.stream', op: '==', value: { type: 'uint', value: stream } };
+    return { ok: { kind: 'stream', text: printFilter(expr), expr, needsText: false, test: (c) => c.stream === stream } };
+  }
+  if (!looksLikeExpression(text, stats)) return { ok: plainWords(trimmed) };
+  try {
+    const expr = parseTokens(tokenize(text, stats), stats);
+    return { ok: { kind: 'expression', text: printFilter(expr), expr, needsText: false, test: compileExpr(expr) } };
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) return { error: makeError(e.offset, e.id, e.args) };
+    throw e;
+  }
+}
+
+/** An error's words in the reader's language, with its place. */
+export function formatFilterError(e: Pick<FilterError, 'offset' | 'id' | 'args'>, lang: Lang = 'en'): string {
+  return filterMessageAt(e.id, e.args, e.offset, lang);
+}
+
+/** An error's words without the place, for a UI that marks the place itself. */
+export function filterErrorText(e: Pick<FilterError, 'id' | 'args'>, lang: Lang = 'en'): string {
+  return filterMessage(e.id, e.args, lang);
+}
+
+function makeError(offset: number, id: FilterMessageId, args: FilterMessageArgs): FilterError {
+  return { offset, id, args, message: filterMessageAt(id, args, offset, 'en') };
+}
+
+const OPERATOR_CHARS = /[=!<>&|(){}"~]/;
+const FIELD_SHAPE = /^[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*$/;
+
+/** The rule above, in one pass over the text. */
+export function looksLikeExpression(text: string, stats: FilterParseStats = { steps: 0 }): boolean {
+  stats.steps += text.length;
+  if (OPERATOR_CHARS.test(text)) return true;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    stats.steps++;
+    if (!isWordChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isWordChar(text.charCodeAt(i))) i++;
+    const word = text.slice(start, i);
+    if (KEYWORDS.has(word) || FIELDS.has(word) || FIELD_SHAPE.test(word)) return true;
+  }
+  return false;
+}
+
+function plainWords(trimmed: string): CompiledFilter {
+  const words = trimmed.toLowerCase().split(/\s+/);
+  const test: ConnectionTest =
+    words.length === 1
+      ? (c) => c.clientText.includes(words[0]!) || c.serverText.includes(words[0]!)
+      : (c) => {
+          for (let i = 0; i < words.length; i++) {
+            const w = words[i]!;
+            if (!c.clientText.includes(w) && !c.serverText.includes(w)) return false;
+          }
+          return true;
+        };
+  return { kind: 'words', text: words.join(' '), expr: null, needsText: true, test };
+}
