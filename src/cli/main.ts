@@ -1,4 +1,9 @@
 import * as fs from 'node:fs';
+import { parseArgs as parseArgvWith } from 'node:util';
+import { CompiledFilter, parseFilter } from '../core/filter/filter';
+import { catalogCapture } from '../core/index/catalog';
+import { streamFilter } from '../core/view/connections';
+import { filterMessageAt } from '../core/filter/messages';
 import { CaptureFormatError, CaptureProblem } from '../core/capture/types';
 import { endpointText } from '../core/decode/address';
 import { linkTypeName } from '../core/decode/linktypes';
@@ -24,8 +29,10 @@ import { controlsEscaped } from '../core/escape';
 const USAGE = `Usage: tcp-explainer <command> FILE [options]
 
 Commands:
-  packets FILE [--json]         every TCP segment: stream, relative seq/ack, window, analysis
-  conversations FILE [--json]   every TCP connection (tcp.stream): endpoints, counts, completeness, iRTT
+  packets FILE [--json] [-Y EXPR]
+                                every TCP segment: stream, relative seq/ack, window, analysis
+  conversations FILE [--json] [-Y EXPR]
+                                every TCP connection (tcp.stream): endpoints, counts, completeness, iRTT
   explain FILE [--stream N] [--lang en|zh-cn] [--format F] [--absolute]
                                 how each connection opened and closed, who closed first, the
                                 options, iRTT and events; with --stream, every step explained
@@ -35,6 +42,11 @@ Options:
   --format F    explain as text (default), json, markdown, mermaid (sequence diagram) or svg;
                 markdown, mermaid and svg draw one connection (--stream N)
   --absolute    explain with absolute sequence numbers instead of relative ones
+  -Y EXPR       only the connections that pass a Wireshark-style filter over connections:
+                ip.addr == 10.0.0.1, tcp.port == 4000, tcp.stream == 17, tcp.completeness,
+                frame.time_relative > 2, opening == "refused", closing == "reset",
+                tcp.analysis.retransmission (has any), joined with and/or/not and ( );
+                plain words match an address or port, a bare number a stream
   -h, --help    this text
 
 FILE is a .pcap, .pcapng or .cap capture, or the text output of tcpdump (-nn, with or without
@@ -56,44 +68,74 @@ interface Args {
   numbers: 'relative' | 'absolute';
   stream: number | null;
   lang: 'en' | 'zh-cn';
+  /** -Y: only the connections that pass (packets: only their segments). */
+  filter: CompiledFilter | null;
 }
 
 function parseArgs(argv: string[]): Args | null {
-  const positional: string[] = [];
-  let json = false;
-  let format: ExplainFormat | null = null;
-  let numbers: 'relative' | 'absolute' = 'relative';
-  let stream: number | null = null;
-  let lang: 'en' | 'zh-cn' = 'en';
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-h' || a === '--help') return null;
-    else if (a === '--json') json = true;
-    else if (a === '--absolute') numbers = 'absolute';
-    else if (a === '--format') {
-      const v = argv[++i];
-      if (!FORMATS.includes(v as ExplainFormat)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`);
-      format = v as ExplainFormat;
-    }
-    else if (a === '--stream') {
-      const v = argv[++i];
-      if (v === undefined || !/^\d+$/.test(v)) throw new UsageError('--stream needs a stream number');
-      stream = Number(v);
-    } else if (a === '--lang') {
-      const v = argv[++i];
-      if (v !== 'en' && v !== 'zh-cn') throw new UsageError('--lang is en or zh-cn');
-      lang = v;
-    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${controlsEscaped(a)}`);
-    else positional.push(a);
+  let parsed: ReturnType<typeof parseArgv>;
+  try {
+    parsed = parseArgv(argv);
+  } catch (e) {
+    // node:util names the option as typed: a file's name can be in it.
+    throw new UsageError(controlsEscaped((e as Error).message));
   }
+  const o = parsed.values;
+  if (o.help) return null;
+  const positional = parsed.positionals;
   if (positional.length === 0) return null;
   const [command, file, ...extra] = positional;
   if (command !== 'packets' && command !== 'conversations' && command !== 'explain') throw new UsageError(`unknown command "${controlsEscaped(command ?? '')}"`);
   if (!file) throw new UsageError(`${command} needs a capture FILE`);
   if (extra.length) throw new UsageError(`unexpected argument "${controlsEscaped(extra[0]!)}"`);
+  let format: ExplainFormat | null = null;
+  if (o.format !== undefined) {
+    if (!FORMATS.includes(o.format as ExplainFormat)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`);
+    format = o.format as ExplainFormat;
+  }
+  let stream: number | null = null;
+  if (o.stream !== undefined) {
+    if (!/^\d+$/.test(o.stream)) throw new UsageError('--stream needs a stream number');
+    stream = Number(o.stream);
+  }
+  if (o.lang !== undefined && o.lang !== 'en' && o.lang !== 'zh-cn') throw new UsageError('--lang is en or zh-cn');
+  const json = o.json === true;
   if (format && command !== 'explain') throw new UsageError('--format is for explain');
   if (format && format !== 'json' && json) throw new UsageError(`--json and --format ${format} disagree`);
-  return { command, file, json: json || format === 'json', format: format ?? (json ? 'json' : 'text'), numbers, stream, lang };
+  let filter: CompiledFilter | null = null;
+  if (o.filter !== undefined) {
+    if (command === 'explain') throw new UsageError('-Y is for packets and conversations (explain takes --stream N)');
+    const f = parseFilter(o.filter);
+    if ('error' in f) throw new UsageError(`-Y: ${filterMessageAt(f.error.id, f.error.args, f.error.offset)}\n  ${controlsEscaped(o.filter)}\n  ${' '.repeat(f.error.offset)}^`);
+    filter = f.ok;
+  }
+  return {
+    command,
+    file,
+    json: json || format === 'json',
+    format: format ?? (json ? 'json' : 'text'),
+    numbers: o.absolute ? 'absolute' : 'relative',
+    stream,
+    lang: (o.lang as 'en' | 'zh-cn' | undefined) ?? 'en',
+    filter,
+  };
+}
+
+function parseArgv(argv: string[]) {
+  return parseArgvWith({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      absolute: { type: 'boolean' },
+      format: { type: 'string' },
+      stream: { type: 'string' },
+      lang: { type: 'string' },
+      filter: { type: 'string', short: 'Y' },
+    },
+  });
 }
 
 /**
@@ -162,14 +204,17 @@ function reportProblems(file: string, summary: ScanSummary): void {
   }
 }
 
-function runPackets(file: string, json: boolean, out: Output): ScanSummary {
+function runPackets(file: string, json: boolean, filter: CompiledFilter | null, out: Output): ScanSummary {
   let t0Sec = 0;
   let t0Nsec = 0;
   const input = new Input(file);
   input.reportNotes();
   const open = input.open;
   try {
+    // With -Y, a first pass finds the connections that pass; their segments are printed.
+    const passes = filter && filter.kind !== 'all' ? matchingStreams(open, filter).passes : null;
     const onRecord: PacketRecordVisitor = (packet, rec, f, seg) => {
+      if (passes && !passes(packet.stream)) return;
       if (json) {
         out.line(jsonText(packet));
         return;
@@ -189,16 +234,27 @@ function runPackets(file: string, json: boolean, out: Output): ScanSummary {
   }
 }
 
-function runConversations(file: string, json: boolean, out: Output): ScanSummary {
+/** The streams that pass a filter: one pass that classifies each connection (no per-packet memory). */
+function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summary: ScanSummary; passes: (stream: number) => boolean } {
+  const catalog = catalogCapture(open(), undefined, { locations: false });
+  const test = streamFilter(catalog, filter);
+  const passes = new Uint8Array(catalog.conversations.length);
+  for (let s = 0; s < passes.length; s++) passes[s] = test(s) ? 1 : 0;
+  return { summary: catalog.summary, passes: (s) => passes[s] === 1 };
+}
+
+function runConversations(file: string, json: boolean, filter: CompiledFilter | null, out: Output): ScanSummary {
   const input = new Input(file);
   input.reportNotes();
   let summary: ScanSummary;
+  let passes: (stream: number) => boolean = () => true;
   try {
-    summary = scanCapture(input.open());
+    if (filter && filter.kind !== 'all') ({ summary, passes } = matchingStreams(input.open, filter));
+    else summary = scanCapture(input.open());
   } finally {
     input.close();
   }
-  const convs = summary.analyzer.conversations;
+  const convs = summary.analyzer.conversations.filter((c) => passes(c.stream));
   if (json) {
     // One array, one conversation per line, written as it goes: no giant string in memory.
     if (convs.length === 0) out.line('[]');
@@ -396,10 +452,10 @@ export function main(argv: string[]): number {
   try {
     const summary =
       args.command === 'packets'
-        ? runPackets(args.file, args.json, out)
+        ? runPackets(args.file, args.json, args.filter, out)
         : args.command === 'explain'
           ? runExplain(args, out)
-          : runConversations(args.file, args.json, out);
+          : runConversations(args.file, args.json, args.filter, out);
     out.flush();
     reportProblems(args.file, summary);
     return 0;

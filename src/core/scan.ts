@@ -1,6 +1,6 @@
 import { openCapture } from './capture/open';
 import { ByteSource } from './capture/source';
-import { CaptureInfo, CaptureProblem, CaptureRecord } from './capture/types';
+import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from './capture/types';
 import { DecodedFrame, FrameKind, decodeFrame } from './decode/frame';
 import { PacketRecord, packetRecord } from './report';
 import { HalfFlow, SegmentAnalysis, TcpAnalyzer } from './tcp/analysis';
@@ -39,6 +39,12 @@ export interface ScanOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => boolean | void;
   progressEvery?: number;
   pageSize?: number;
+  /** The tcp.stream number of the first conversation (a view reading one connection again). */
+  streamBase?: number;
+  /** That first conversation began on ports an earlier one used (TcpAnalyzer's firstReusesPorts). */
+  firstReusesPorts?: boolean;
+  /** Called once, before the first record, with the summary the scan fills in as it goes. */
+  onStart?: (summary: ScanSummary) => void;
 }
 
 /**
@@ -47,73 +53,122 @@ export interface ScanOptions {
  * later in the file ends the scan with a problem and keeps everything read before it.
  */
 export function scanCapture(source: ByteSource, options: ScanOptions = {}): ScanSummary {
-  const reader = openCapture(source, options.pageSize);
-  const analyzer = new TcpAnalyzer();
-  const decoded = new DecodedFrame();
-  const summary: ScanSummary = {
-    info: reader.info,
-    frames: 0,
-    tcpFrames: 0,
-    firstSec: 0,
-    firstNsec: 0,
-    lastSec: 0,
-    lastNsec: 0,
-    linkTypes: new Map(),
-    skipped: new Map(),
-    damaged: new Map(),
-    problems: reader.problems,
-    cancelled: false,
-    analyzer,
-  };
-  const every = options.progressEvery ?? 65536;
-  const onSegment = options.onSegment;
-  let lastLinkType = -1;
-  let lastSkipKind = -1;
-  let lastSkipReason = '';
-  let lastSkipText = '';
-  let lastLinkCount = 0;
-  for (let rec = reader.next(); rec; rec = reader.next()) {
-    if (summary.frames === 0) {
-      summary.firstSec = rec.tsSec;
-      summary.firstNsec = rec.tsNsec;
-    }
-    summary.frames = rec.frame;
-    summary.lastSec = rec.tsSec;
-    summary.lastNsec = rec.tsNsec;
-    // Count link types in runs: almost every file has one, so the map is touched rarely.
-    if (rec.linkType !== lastLinkType) {
-      if (lastLinkType >= 0) bump(summary.linkTypes, lastLinkType, lastLinkCount);
-      lastLinkType = rec.linkType;
-      lastLinkCount = 0;
-    }
-    lastLinkCount++;
-    const kind = decodeFrame(rec.linkType, rec.data, rec.origLen, decoded);
-    if (kind === FrameKind.Tcp) {
-      summary.tcpFrames++;
-      if (!decoded.headerValid) bump(summary.damaged, decoded.reason, 1);
-      else if (decoded.truncated) bump(summary.damaged, 'TCP segment cut short by the snapshot length', 1);
-      const seg = analyzer.analyse(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
-      if (onSegment) onSegment(rec, decoded, seg);
-    } else {
-      options.onOtherFrame?.(rec, kind, decoded.reason);
-      const damaged = kind === FrameKind.Truncated || kind === FrameKind.Malformed;
-      // Skipped frames come in runs of one reason: its text is made once per run, not per frame.
-      if (kind !== lastSkipKind || decoded.reason !== lastSkipReason) {
-        lastSkipKind = kind;
-        lastSkipReason = decoded.reason;
-        lastSkipText = skipReasonText(kind, decoded.reason);
-      }
-      bump(damaged ? summary.damaged : summary.skipped, lastSkipText, 1);
-    }
-    if (options.onProgress && rec.frame % every === 0) {
-      if (options.onProgress(reader.position, source.size) === true) {
-        summary.cancelled = true;
-        break;
-      }
-    }
+  return scanRecords(openCapture(source, options.pageSize), source.size, options);
+}
+
+/** scanCapture over any reader of records (`size` is its total, for progress). */
+export function scanRecords(reader: RecordReader, size: number, options: ScanOptions = {}): ScanSummary {
+  const scanner = new Scanner(reader, size, options);
+  while (scanner.step(Infinity));
+  return scanner.finish();
+}
+
+/**
+ * The forward pass, in steps: `step(n)` reads up to n more frames, so a caller can stop in
+ * between (to answer a view, to let an event loop run) and go on where it stopped.
+ */
+export class Scanner {
+  readonly summary: ScanSummary;
+  private readonly analyzer: TcpAnalyzer;
+  private readonly decoded = new DecodedFrame();
+  private readonly every: number;
+  private lastLinkType = -1;
+  private lastLinkCount = 0;
+  private lastSkipKind = -1;
+  private lastSkipReason = '';
+  private lastSkipText = '';
+  private done = false;
+
+  constructor(
+    private readonly reader: RecordReader,
+    private readonly size: number,
+    private readonly options: ScanOptions = {},
+  ) {
+    this.analyzer = new TcpAnalyzer(options.streamBase ?? 0, options.firstReusesPorts ?? false);
+    this.summary = {
+      info: reader.info,
+      frames: 0,
+      tcpFrames: 0,
+      firstSec: 0,
+      firstNsec: 0,
+      lastSec: 0,
+      lastNsec: 0,
+      linkTypes: new Map(),
+      skipped: new Map(),
+      damaged: new Map(),
+      problems: reader.problems,
+      cancelled: false,
+      analyzer: this.analyzer,
+    };
+    this.every = options.progressEvery ?? 65536;
+    options.onStart?.(this.summary);
   }
-  if (lastLinkType >= 0) bump(summary.linkTypes, lastLinkType, lastLinkCount);
-  return summary;
+
+  /** Bytes read so far, of `size`. */
+  get position(): number {
+    return this.reader.position;
+  }
+
+  /** Reads up to `frames` frames; false once the capture is read (or a visitor stopped it). */
+  step(frames: number): boolean {
+    if (this.done) return false;
+    const { reader, summary, analyzer, decoded, options, every } = this;
+    const onSegment = options.onSegment;
+    for (let k = 0; k < frames; k++) {
+      const rec = reader.next();
+      if (!rec) {
+        this.done = true;
+        return false;
+      }
+      if (summary.frames === 0) {
+        summary.firstSec = rec.tsSec;
+        summary.firstNsec = rec.tsNsec;
+      }
+      summary.frames = rec.frame;
+      summary.lastSec = rec.tsSec;
+      summary.lastNsec = rec.tsNsec;
+      // Count link types in runs: almost every file has one, so the map is touched rarely.
+      if (rec.linkType !== this.lastLinkType) {
+        if (this.lastLinkType >= 0) bump(summary.linkTypes, this.lastLinkType, this.lastLinkCount);
+        this.lastLinkType = rec.linkType;
+        this.lastLinkCount = 0;
+      }
+      this.lastLinkCount++;
+      const kind = decodeFrame(rec.linkType, rec.data, rec.origLen, decoded);
+      if (kind === FrameKind.Tcp) {
+        summary.tcpFrames++;
+        if (!decoded.headerValid) bump(summary.damaged, decoded.reason, 1);
+        else if (decoded.truncated) bump(summary.damaged, 'TCP segment cut short by the snapshot length', 1);
+        const seg = analyzer.analyse(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
+        if (onSegment) onSegment(rec, decoded, seg);
+      } else {
+        options.onOtherFrame?.(rec, kind, decoded.reason);
+        const damaged = kind === FrameKind.Truncated || kind === FrameKind.Malformed;
+        // Skipped frames come in runs of one reason: its text is made once per run, not per frame.
+        if (kind !== this.lastSkipKind || decoded.reason !== this.lastSkipReason) {
+          this.lastSkipKind = kind;
+          this.lastSkipReason = decoded.reason;
+          this.lastSkipText = skipReasonText(kind, decoded.reason);
+        }
+        bump(damaged ? summary.damaged : summary.skipped, this.lastSkipText, 1);
+      }
+      if (options.onProgress && rec.frame % every === 0) {
+        if (options.onProgress(reader.position, this.size) === true) {
+          summary.cancelled = true;
+          this.done = true;
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The summary, once the last step is taken. */
+  finish(): ScanSummary {
+    if (this.lastLinkType >= 0) bump(this.summary.linkTypes, this.lastLinkType, this.lastLinkCount);
+    this.lastLinkType = -1;
+    return this.summary;
+  }
 }
 
 /** How a skipped frame is reported ("not TCP (IP protocol 17)", "IPv4 fragment (not reassembled)"...). */
@@ -172,16 +227,38 @@ export function scanSegmentsTwice(
   onFirstPass?: (first: ScanSummary) => void,
   onProgress?: (fraction: number) => boolean | void,
 ): ScanSummary {
+  return readSegmentsTwice(
+    () => {
+      const source = open();
+      return { reader: openCapture(source), size: source.size };
+    },
+    visit,
+    onFirstPass,
+    onProgress,
+  );
+}
+
+/** scanSegmentsTwice over any reader of records (one connection's, read again by a view). */
+export function readSegmentsTwice(
+  open: () => { reader: RecordReader; size: number },
+  visit: (rec: CaptureRecord, f: DecodedFrame, seg: SegmentAnalysis, finalFlow: HalfFlow, finalPeer: HalfFlow) => void,
+  onFirstPass?: (first: ScanSummary) => void,
+  onProgress?: (fraction: number) => boolean | void,
+  seed: { streamBase: number; firstReusesPorts: boolean } = { streamBase: 0, firstReusesPorts: false },
+): ScanSummary {
   const progress = (pass: number) =>
     onProgress ? (read: number, total: number) => onProgress((pass + (total ? read / total : 1)) / 2) : undefined;
-  const first = scanCapture(open(), onProgress ? { onProgress: progress(0) } : {});
+  const a = open();
+  const first = scanRecords(a.reader, a.size, { ...(onProgress ? { onProgress: progress(0) } : {}), ...seed });
   onFirstPass?.(first);
   if (first.cancelled) return first;
-  const finalConversations = first.analyzer.conversations;
-  return scanCapture(open(), {
+  const final = first.analyzer;
+  const b = open();
+  return scanRecords(b.reader, b.size, {
     ...(onProgress ? { onProgress: progress(1) } : {}),
+    ...seed,
     onSegment(rec, f, seg) {
-      const conv = finalConversations[seg.conversation.stream] ?? seg.conversation;
+      const conv = final.conversationOf(seg.conversation.stream) ?? seg.conversation;
       const flow = seg.inFlow1 ? conv.flow1 : conv.flow2;
       const peer = seg.inFlow1 ? conv.flow2 : conv.flow1;
       visit(rec, f, seg, flow, peer);

@@ -2,10 +2,20 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { Ladder } from '../core/tcp/ladder';
-import type { CaptureOverview, ConnectionRow, FromWebview, ToWebview } from '../shared/protocol';
-import type { ExportFormat, WorkerReply, WorkerRequest } from './indexWorker';
-import type { ConnectionExplanation } from '../core/explain/connection';
+import type { CaptureOverview, FromWebview, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
+import { MessageHandler, RpcMessage } from '../shared/rpc';
+import type {
+  ExportFormat,
+  ExportParams,
+  LadderParams,
+  LadderResult,
+  OpenParams,
+  OpenResult,
+  PickParams,
+  PickResult,
+  ProgressNote,
+  RowsParams,
+} from './indexWorker';
 import { say, userLanguage } from './l10n';
 import { webviewStrings } from './strings';
 import { checkFromWebview } from './webviewMessages';
@@ -32,13 +42,16 @@ export function numbersSetting(): 'relative' | 'absolute' {
     : 'relative';
 }
 
-/** An open capture: its index lives in a worker thread, which answers ladder requests. */
+/** An open capture: its catalog lives in a worker thread, which answers the views' requests. */
 export class CaptureDocument implements vscode.CustomDocument {
-  readonly indexed: Promise<{ overview: CaptureOverview; connections: ConnectionRow[] }>;
+  /** Resolves when the whole capture is read. */
+  readonly indexed: Promise<OpenResult>;
   private readonly worker: Worker;
-  private readonly pending = new Map<number, (r: Extract<WorkerReply, { type: 'ladder' | 'export' }>) => void>();
-  private nextId = 1;
-  private readonly progressListeners = new Set<(fraction: number) => void>();
+  private readonly rpc: MessageHandler;
+  private readonly progressListeners = new Set<(p: ProgressNote) => void>();
+  /** Connections found so far (the webview's stream numbers are checked against it). */
+  connections = 0;
+  done = false;
 
   constructor(
     readonly uri: vscode.Uri,
@@ -47,65 +60,59 @@ export class CaptureDocument implements vscode.CustomDocument {
     text: string | null = null,
   ) {
     this.worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'indexWorker.js').fsPath);
-    this.indexed = new Promise((resolve, reject) => {
-      this.worker.on('message', (m: WorkerReply) => {
-        switch (m.type) {
-          case 'progress':
-            for (const l of this.progressListeners) l(m.fraction);
-            break;
-          case 'indexed':
-            resolve({ overview: m.overview, connections: m.connections });
-            break;
-          case 'failed':
-            reject(new Error(m.message));
-            break;
-          case 'ladder':
-          case 'export':
-            this.pending.get(m.id)?.(m);
-            this.pending.delete(m.id);
-            break;
-        }
-      });
-      this.worker.on('error', reject);
-      this.worker.on('exit', (code) => reject(new Error(code === 1 ? 'indexing was cancelled' : `indexing stopped (exit ${code})`)));
+    const worker = this.worker;
+    this.rpc = new MessageHandler((m: RpcMessage) => worker.postMessage(m));
+    this.rpc.registerHandler('progress', (p) => {
+      const note = p as ProgressNote;
+      this.connections = note.connections;
+      for (const l of this.progressListeners) l(note);
+    });
+    worker.on('message', (m: unknown) => this.rpc.handleMessage(m));
+    const gone = (why: string): void => this.rpc.rejectAll(new Error(why));
+    worker.on('error', (e) => gone(e.message));
+    worker.on('exit', (code) => gone(code === 1 ? 'indexing was cancelled' : `indexing stopped (exit ${code})`));
+    const name = path.basename(uri.path);
+    const params: OpenParams = text !== null ? { text, name } : bytes ? { bytes, name } : { file: uri.fsPath, name };
+    this.indexed = this.rpc.sendRequest<OpenResult>('open', params).then((r) => {
+      this.connections = r.total;
+      this.done = true;
+      return r;
     });
     // Unhandled rejections are reported where the promise is awaited.
     this.indexed.catch(() => undefined);
-    const request: WorkerRequest =
-      text !== null
-        ? { type: 'index', text, name: path.basename(uri.path), lang: userLanguage() }
-        : bytes
-          ? { type: 'index', bytes, name: path.basename(uri.path), lang: userLanguage() }
-          : { type: 'index', file: uri.fsPath, name: path.basename(uri.path), lang: userLanguage() };
-    this.worker.postMessage(request);
   }
 
-  onProgress(listener: (fraction: number) => void): vscode.Disposable {
+  onProgress(listener: (p: ProgressNote) => void): vscode.Disposable {
     this.progressListeners.add(listener);
     return new vscode.Disposable(() => this.progressListeners.delete(listener));
   }
 
-  async ladder(stream: number, first: number, count: number): Promise<{ ladder: Ladder; explanation?: ConnectionExplanation }> {
-    await this.indexed;
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, (m) =>
-        m.type === 'ladder' && m.ladder ? resolve({ ladder: m.ladder, explanation: m.explanation }) : reject(new Error(m.error ?? 'no ladder')),
-      );
-      const req: WorkerRequest = { type: 'ladder', id, stream, first, count, numbers: numbersSetting() };
-      this.worker.postMessage(req);
-    });
+  /** What is known of the capture so far. */
+  overview(): Promise<CaptureOverview> {
+    return this.rpc.sendRequest('overview', null);
   }
 
-  /** One connection as Markdown, Mermaid or SVG text, in the user's language. */
-  async export(stream: number, format: ExportFormat): Promise<string> {
-    await this.indexed;
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, (m) => (m.type === 'export' && m.text !== undefined ? resolve(m.text) : reject(new Error(m.error ?? 'nothing to export'))));
-      const req: WorkerRequest = { type: 'export', id, stream, format, lang: userLanguage(), numbers: numbersSetting() };
-      this.worker.postMessage(req);
-    });
+  /** A page of the connection table, sorted and filtered in the worker. */
+  rows(query: TableQuery, first: number, count: number): Promise<RowsPage> {
+    const p: RowsParams = { query, first, count, lang: userLanguage() };
+    return this.rpc.sendRequest('rows', p);
+  }
+
+  /** The most interesting connections first, for a picker. */
+  pick(limit: number): Promise<PickResult> {
+    const p: PickParams = { lang: userLanguage(), limit };
+    return this.rpc.sendRequest('pick', p);
+  }
+
+  ladder(stream: number, first: number, count: number): Promise<LadderResult> {
+    const p: LadderParams = { stream, first, count, numbers: numbersSetting() };
+    return this.rpc.sendRequest('ladder', p);
+  }
+
+  /** One connection as Markdown, Mermaid, SVG or tcpdump text, in the user's language. */
+  export(stream: number, format: ExportFormat): Promise<string> {
+    const p: ExportParams = { stream, format, lang: userLanguage(), numbers: numbersSetting() };
+    return this.rpc.sendRequest('export', p);
   }
 
   cancel(): void {
@@ -152,9 +159,9 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
         { location: vscode.ProgressLocation.Notification, title: progressTitle(say('Reading {0}', path.basename(uri.path))), cancellable: true },
         (progress, token) => {
           let reported = 0;
-          const sub = doc.onProgress((f) => {
-            progress.report({ increment: (f - reported) * 100 });
-            reported = f;
+          const sub = doc.onProgress(({ fraction }) => {
+            progress.report({ increment: (fraction - reported) * 100 });
+            reported = fraction;
           });
           token.onCancellationRequested(() => doc.cancel());
           return doc.indexed.then(
@@ -177,7 +184,11 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
       editor.posted.push(m);
       void panel.webview.postMessage(m);
     };
-    const progressSub = document.onProgress((fraction) => post({ type: 'progress', fraction }));
+    const progressSub = document.onProgress(({ fraction, connections }) => post({ type: 'progress', fraction, connections }));
+    document.indexed.then(
+      (r) => post({ type: 'indexed', overview: r.overview }),
+      (e: Error) => post({ type: 'error', message: e.message }),
+    );
     panel.onDidChangeViewState(() => {
       if (panel.active) this.active = editor;
     });
@@ -194,13 +205,9 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
       progressSub.dispose();
       configSub.dispose();
     });
-    let streams: number | null = null;
-    document.indexed.then(
-      ({ connections }) => (streams = connections.length),
-      () => (streams = 0),
-    );
     panel.webview.onDidReceiveMessage(async (raw: unknown) => {
-      const checked = checkFromWebview(raw, streams);
+      // Stream numbers are checked against the connections found so far (more come while indexing).
+      const checked = checkFromWebview(raw, document.done ? document.connections : null);
       if ('rejected' in checked) {
         this.log.warn(`ignored a message from the webview of ${document.uri.toString(true)}: ${checked.rejected}`);
         return;
@@ -209,10 +216,16 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
       switch (m.type) {
         case 'ready':
           try {
-            const { overview, connections } = await document.indexed;
             const lang = userLanguage();
-            post({ type: 'init', overview, connections, strings: webviewStrings(lang), lang, numbers: numbersSetting() });
+            post({ type: 'init', overview: await document.overview(), strings: webviewStrings(lang), lang, numbers: numbersSetting() });
             if (editor.selected !== null) post({ type: 'select', stream: editor.selected });
+          } catch (e) {
+            post({ type: 'error', message: (e as Error).message });
+          }
+          break;
+        case 'rows':
+          try {
+            post({ type: 'rows', seq: m.seq, page: await document.rows(m.query, m.first, m.count) });
           } catch (e) {
             post({ type: 'error', message: (e as Error).message });
           }
@@ -286,7 +299,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
 <title>TCP Explainer</title>
 </head>
 <body>
-<div id="app" aria-live="polite"></div>
+<div id="app" aria-live="polite" data-loading="${webviewStrings(userLanguage()).loading}"></div>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

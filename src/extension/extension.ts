@@ -80,34 +80,67 @@ async function captureEditor(provider: CaptureEditorProvider, uri?: vscode.Uri):
  * editor, else the only one, else a quick pick with the most interesting first.
  */
 async function chooseStream(editor: OpenEditor, stream: number | undefined, preferSelected: boolean): Promise<number | undefined> {
-  const { connections } = await editor.document.indexed;
+  const { total } = await editor.document.indexed;
   const name = path.basename(editor.document.uri.path);
-  if (connections.length === 0) {
+  if (total === 0) {
     showInfo(say('{0} has no TCP connections.', name));
     return undefined;
   }
   let chosen = typeof stream === 'number' ? stream : preferSelected && editor.selected !== null ? editor.selected : undefined;
   if (chosen === undefined) {
-    if (connections.length === 1) chosen = connections[0]!.stream;
+    if (total === 1) chosen = 0;
     else {
-      const items = [...connections]
-        .sort((a, b) => b.interest - a.interest || a.stream - b.stream)
-        .map((c) => ({
-          label: plainUiText(`${c.stream}: ${c.client} → ${c.server}`),
-          description: plainUiText(`${c.opened}; ${c.ended}`),
-          detail: say('{0} packets', c.packets),
-          stream: c.stream,
-        }));
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: say('Which TCP connection?'), matchOnDescription: true });
-      if (!pick) return undefined;
-      chosen = pick.stream;
+      const picked = await pickConnection(editor, say('Which TCP connection?'), []);
+      if (picked === undefined) return undefined;
+      chosen = picked;
     }
   }
-  if (!connections.some((c) => c.stream === chosen)) {
+  if (!Number.isSafeInteger(chosen) || chosen < 0 || chosen >= total) {
     showError(say('No TCP stream {0} in {1}.', chosen, name));
     return undefined;
   }
   return chosen;
+}
+
+/** Connections in a quick pick at most; past that, the picker says to type a stream number. */
+const PICK_LIMIT = 2000;
+
+/**
+ * A quick pick of the capture's connections, the most interesting first (at most PICK_LIMIT);
+ * typing a stream number picks that stream even when it is not listed.
+ */
+async function pickConnection(
+  editor: OpenEditor,
+  placeHolder: string,
+  extra: Array<{ label: string; description: string; stream: number }>,
+): Promise<number | undefined> {
+  const { rows, total } = await editor.document.pick(PICK_LIMIT);
+  const items = [
+    ...extra,
+    ...rows.map((c) => ({
+      label: plainUiText(`${c.stream}: ${c.client} → ${c.server}`),
+      description: plainUiText(`${c.opened}; ${c.ended}`),
+      detail: say('{0} packets', c.packets),
+      stream: c.stream,
+    })),
+  ];
+  const qp = vscode.window.createQuickPick<(typeof items)[number]>();
+  qp.items = items;
+  qp.matchOnDescription = true;
+  qp.placeholder = total > rows.length ? say('{0} connections: the {1} most interesting are listed; type a stream number for any other', total, rows.length) : placeHolder;
+  return new Promise<number | undefined>((resolve) => {
+    qp.onDidAccept(() => {
+      const typed = qp.value.trim();
+      const item = qp.selectedItems[0];
+      resolve(item ? item.stream : /^\d+$/.test(typed) ? Number(typed) : undefined);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
 }
 
 /** The active text editor's document, when it holds tcpdump or tshark text. */
@@ -166,15 +199,13 @@ async function openAsText(provider: CaptureEditorProvider, uri?: vscode.Uri, str
   if (!editor) return undefined;
   let chosen = typeof stream === 'number' ? stream : undefined;
   if (chosen === undefined) {
-    const { connections } = await editor.document.indexed;
-    if (connections.length > 1) {
-      const items = [
-        { label: say('All connections'), description: say('{0} connections', connections.length), stream: -1 },
-        ...connections.map((c) => ({ label: plainUiText(`${c.stream}: ${c.client} → ${c.server}`), description: plainUiText(`${c.opened}; ${c.ended}`), stream: c.stream })),
-      ];
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: say('Which connection, as tcpdump text?') });
-      if (!pick) return undefined;
-      chosen = pick.stream;
+    const { total } = await editor.document.indexed;
+    if (total > 1) {
+      const picked = await pickConnection(editor, say('Which connection, as tcpdump text?'), [
+        { label: say('All connections'), description: say('{0} connections', total), stream: -1 },
+      ]);
+      if (picked === undefined) return undefined;
+      chosen = picked;
     } else chosen = -1;
   }
   let text: string;

@@ -6,7 +6,7 @@ import type { Strings } from '../shared/protocol';
 const UI: Record<Lang, Strings> = {
   en: {
     connections: 'TCP connections',
-    filter: 'Filter by address or port',
+    filter: 'Filter: address, port, stream, or an expression (tcp.port == 4000 && closing == "reset")',
     stream: 'Stream',
     clientServer: 'Client → server',
     opened: 'Opened',
@@ -41,10 +41,12 @@ const UI: Record<Lang, Strings> = {
     copyMarkdown: 'Copy as Markdown',
     exportMermaid: 'Mermaid',
     exportSvg: 'SVG',
+    indexing: 'reading… {0}%',
+    noMatch: 'No connection matches the filter.',
   },
   'zh-cn': {
     connections: 'TCP 连接',
-    filter: '按地址或端口筛选',
+    filter: '筛选：地址、端口、流编号或表达式（tcp.port == 4000 && closing == "reset"）',
     stream: '流',
     clientServer: '客户端 → 服务器',
     opened: '建立',
@@ -79,6 +81,8 @@ const UI: Record<Lang, Strings> = {
     copyMarkdown: '复制为 Markdown',
     exportMermaid: 'Mermaid',
     exportSvg: 'SVG',
+    indexing: '正在读取… {0}%',
+    noMatch: '没有连接符合筛选条件。',
   },
 };
 

@@ -1,4 +1,4 @@
-import type { FromWebview } from '../shared/protocol';
+import type { FromWebview, TableQuery } from '../shared/protocol';
 
 /**
  * Messages from the capture editor's webview, checked against their declared shapes before the
@@ -12,6 +12,20 @@ export const MAX_LADDER_PAGE = 1000;
 export const MAX_COPIED_TEXT = 16 << 20;
 
 const EXPORT_FORMATS: ReadonlySet<string> = new Set(['markdown', 'mermaid', 'svg']);
+const SORT_KEYS: ReadonlySet<string> = new Set(['stream', 'client', 'packets', 'bytesToServer', 'bytesToClient', 'duration', 'irtt']);
+/** Longer than any filter a person types (the filter language refuses longer ones too). */
+export const MAX_FILTER_TEXT = 4096;
+
+function checkQuery(q: unknown): TableQuery | string {
+  if (typeof q !== 'object' || q === null || Array.isArray(q)) return 'the query is not an object';
+  const r = q as Record<string, unknown>;
+  const extra = Object.keys(r).filter((k) => k !== 'sort' && k !== 'dir' && k !== 'filter');
+  if (extra.length) return `unexpected query field ${JSON.stringify(extra[0]!.slice(0, 40))}`;
+  if (typeof r.sort !== 'string' || !SORT_KEYS.has(r.sort)) return 'unknown sort column';
+  if (r.dir !== 1 && r.dir !== -1) return 'the sort direction is not 1 or -1';
+  if (typeof r.filter !== 'string' || r.filter.length > MAX_FILTER_TEXT) return 'the filter is not a string of bounded size';
+  return { sort: r.sort as TableQuery['sort'], dir: r.dir, filter: r.filter };
+}
 
 function isIndex(v: unknown, below: number): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < below;
@@ -39,6 +53,17 @@ export function checkFromWebview(m: unknown, streams: number | null): { ok: From
     case 'selected':
       why = only('type', 'stream') ?? badStream();
       return why ? { rejected: why } : { ok: { type: 'selected', stream: r.stream as number } };
+    case 'rows': {
+      why =
+        only('type', 'seq', 'first', 'count', 'query') ??
+        (isIndex(r.seq, 2 ** 53) ? null : 'bad sequence number') ??
+        (isIndex(r.first, 2 ** 31) ? null : 'bad first row') ??
+        (isIndex(r.count, MAX_LADDER_PAGE + 1) && (r.count as number) > 0 ? null : 'bad row count');
+      if (why) return { rejected: why };
+      const query = checkQuery(r.query);
+      if (typeof query === 'string') return { rejected: query };
+      return { ok: { type: 'rows', seq: r.seq as number, first: r.first as number, count: r.count as number, query } };
+    }
     case 'ladder':
       why =
         only('type', 'stream', 'first', 'count') ??

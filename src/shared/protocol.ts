@@ -42,6 +42,34 @@ export interface CaptureOverview {
   span: number;
   /** Lines about what was skipped or damaged ("skipped 3 packets: not TCP (IP protocol 17)"). */
   notes: string[];
+  /** TCP connections found (so far, while `indexing`). */
+  connections: number;
+  /** True while the capture is still being read: counts grow. */
+  indexing: boolean;
+}
+
+export type SortKey = 'stream' | 'client' | 'packets' | 'bytesToServer' | 'bytesToClient' | 'duration' | 'irtt';
+
+/** What the table shows: its sort and its filter (plain words or a Wireshark-style expression). */
+export interface TableQuery {
+  sort: SortKey;
+  /** 1 ascending, -1 descending. */
+  dir: 1 | -1;
+  filter: string;
+}
+
+/** Rows [first, first + rows.length) of the table for a query, and how many rows it has. */
+export interface RowsPage {
+  first: number;
+  rows: ConnectionRow[];
+  /** Rows that pass the filter. */
+  total: number;
+  /** Connections in the capture (so far). */
+  all: number;
+  /** A filter that could not be read: where and why (the message in English; id and args for other languages). */
+  error: { offset: number; message: string; id: string; args: Record<string, string | number> } | null;
+  indexing: boolean;
+  overview: CaptureOverview;
 }
 
 /** Words the webview shows, in the user's language (the host picks it). */
@@ -52,13 +80,16 @@ export type ToWebview =
   | {
       type: 'init';
       overview: CaptureOverview;
-      connections: ConnectionRow[];
       strings: Strings;
       lang: 'en' | 'zh-cn';
       numbers: 'relative' | 'absolute';
     }
-  /** Indexing progress for big files (0..1). */
-  | { type: 'progress'; fraction: number }
+  /** Indexing progress (0..1) and the connections found so far: visible rows may have changed. */
+  | { type: 'progress'; fraction: number; connections: number }
+  /** The whole capture is read. */
+  | { type: 'indexed'; overview: CaptureOverview }
+  /** A page of table rows, answering `rows` (its `seq`). */
+  | { type: 'rows'; seq: number; page: RowsPage }
   /** The capture could not be read. */
   | { type: 'error'; message: string }
   /** A page of a ladder, answering `ladder`. */
@@ -75,6 +106,8 @@ export type ToWebview =
 export type FromWebview =
   /** The webview is loaded and listening. */
   | { type: 'ready' }
+  /** Table rows [first, first + count) for a query; `seq` comes back with the answer. */
+  | { type: 'rows'; seq: number; first: number; count: number; query: TableQuery }
   /** Rows [first, first + count) of a connection's ladder. */
   | { type: 'ladder'; stream: number; first: number; count: number }
   /** The user picked a connection (so the host knows what "Explain" refers to). */

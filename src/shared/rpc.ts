@@ -19,11 +19,19 @@ export interface RpcResponse {
   error?: string;
 }
 
-export type RpcMessage = RpcRequest | RpcResponse;
+/** A message that wants no answer (progress, events). */
+export interface RpcNotification {
+  rpc: 'notify';
+  method: string;
+  params: unknown;
+}
+
+export type RpcMessage = RpcRequest | RpcResponse | RpcNotification;
 
 export function isRpcMessage(m: unknown): m is RpcMessage {
   if (typeof m !== 'object' || m === null) return false;
   const r = m as { rpc?: unknown; id?: unknown; method?: unknown };
+  if (r.rpc === 'notify') return typeof r.method === 'string';
   if (!Number.isSafeInteger(r.id)) return false;
   return (r.rpc === 'request' && typeof r.method === 'string') || r.rpc === 'response';
 }
@@ -42,6 +50,11 @@ export class MessageHandler {
     this.handlers.set(method, handler);
   }
 
+  /** Tells the other end something; nothing comes back. */
+  notify(method: string, params: unknown): void {
+    this.post({ rpc: 'notify', method, params });
+  }
+
   sendRequest<T>(method: string, params: unknown, transfer?: ArrayBuffer[]): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -53,6 +66,14 @@ export class MessageHandler {
   /** Feeds one incoming message; false when it is not an RPC message (the caller handles it). */
   handleMessage(message: unknown): boolean {
     if (!isRpcMessage(message)) return false;
+    if (message.rpc === 'notify') {
+      try {
+        void this.handlers.get(message.method)?.(message.params);
+      } catch {
+        // A notification has no one to answer to; its handler reports its own trouble.
+      }
+      return true;
+    }
     if (message.rpc === 'response') {
       const p = this.pending.get(message.id);
       if (p) {

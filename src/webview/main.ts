@@ -1,9 +1,9 @@
 import { ConnectionExplanation, narrateConnection } from '../core/explain/connection';
 import { Lang, NumberFacts, Term, explainAck, explainSeq } from '../core/explain/glossary';
-import { scenarioShort } from '../core/explain/scenario';
 import { describeStep } from '../core/explain/steps';
 import type { Ladder, LadderRow } from '../core/tcp/ladder';
-import type { CaptureOverview, ConnectionRow, FromWebview, Strings, ToWebview } from '../shared/protocol';
+import type { CaptureOverview, FromWebview, SortKey, Strings, TableQuery, ToWebview } from '../shared/protocol';
+import { ConnectionTable } from './table';
 
 /*
  * The capture editor's page: overview, connection table, ladder diagram. DOM only; every
@@ -23,9 +23,8 @@ interface SavedState {
   sortKey: SortKey;
   sortDir: 1 | -1;
   ladderScroll: number;
+  tableScroll?: number;
 }
-
-type SortKey = 'stream' | 'client' | 'packets' | 'bytesToServer' | 'bytesToClient' | 'duration' | 'irtt';
 
 const ROW_HEIGHT = 72;
 const PAGE = 200;
@@ -35,7 +34,6 @@ const saved: SavedState = vscode.getState() ?? { selected: null, filter: '', sor
 
 let strings: Strings = {};
 let lang: Lang = 'en';
-let connections: ConnectionRow[] = [];
 let overview: CaptureOverview | null = null;
 let numbers: 'relative' | 'absolute' = 'relative';
 /** Ladder rows received, per stream: segment number -> row. */
@@ -60,9 +58,25 @@ function save(): void {
 // ---------------------------------------------------------------- layout
 
 const header = el('header', { class: 'overview' });
-const tableSection = el('section', { class: 'connections', 'aria-label': 'connections' });
-const filterInput = el('input', { type: 'search', class: 'filter' });
-const table = el('table', { class: 'conn-table', role: 'grid' });
+const connTable = new ConnectionTable(
+  {
+    t,
+    lang: () => lang,
+    requestRows: (seq, first, count, query) => vscode.postMessage({ type: 'rows', seq, first, count, query }),
+    select: (stream) => selectStream(stream, false),
+    selected: () => saved.selected,
+    saveQuery: (q: TableQuery, scrollTop: number) => {
+      saved.filter = q.filter;
+      saved.sortKey = q.sort;
+      saved.sortDir = q.dir;
+      saved.tableScroll = scrollTop;
+      save();
+    },
+  },
+  { sort: saved.sortKey, dir: saved.sortDir, filter: saved.filter },
+  saved.tableScroll ?? 0,
+);
+const tableSection = connTable.element;
 const ladderSection = el('section', { class: 'ladder', 'aria-label': 'ladder' });
 const ladderTitle = el('div', { class: 'ladder-title' });
 const ladderTools = el('div', { class: 'ladder-tools', role: 'toolbar' });
@@ -75,11 +89,10 @@ const tooltip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
 scroller.append(canvas);
 ladderSection.append(el('div', { class: 'ladder-head' }), story, lanes, scroller, details);
 ladderSection.firstElementChild!.append(ladderTitle, ladderTools);
-tableSection.append(filterInput, el('div', { class: 'table-wrap' }));
-tableSection.lastElementChild!.append(table);
 app.append(header, tableSection, ladderSection, tooltip);
 app.textContent = '';
-app.append(el('p', { class: 'loading' }, 'Reading the capture…'));
+// The host wrote the first words into the page in the user's language (strings come with init).
+app.append(el('p', { class: 'loading' }, app.dataset.loading ?? ''));
 
 // ---------------------------------------------------------------- messages
 
@@ -90,20 +103,41 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       strings = m.strings;
       lang = m.lang;
       overview = m.overview;
-      connections = m.connections;
       numbers = m.numbers;
       app.textContent = '';
       app.append(header, tableSection, ladderSection, tooltip);
       renderOverview();
-      renderTable();
-      if (saved.selected !== null && connections.some((c) => c.stream === saved.selected)) selectStream(saved.selected, false);
+      connTable.start();
+      if (saved.selected !== null && saved.selected < m.overview.connections) selectStream(saved.selected, false);
+      // A capture with one connection is about that connection: show its ladder straight away.
+      else if (saved.selected === null && !m.overview.indexing && m.overview.connections === 1) selectStream(0, false);
       else renderLadder();
       break;
     case 'progress': {
       const p = app.querySelector('.loading');
       if (p) p.textContent = `${t('loading')} ${Math.round(m.fraction * 100)}%`;
+      if (overview) {
+        overview = { ...overview, connections: m.connections, indexing: m.fraction < 1 };
+        renderOverview(m.fraction);
+        // Rows on screen may have grown, and new ones may have come into view.
+        connTable.refresh();
+      }
       break;
     }
+    case 'indexed':
+      overview = m.overview;
+      renderOverview();
+      connTable.refresh();
+      // A capture with one connection is about that connection: show its ladder straight away.
+      if (saved.selected === null && m.overview.connections === 1) selectStream(0, false);
+      break;
+    case 'rows':
+      connTable.onRows(m.seq, m.page);
+      if (overview && !m.page.indexing && overview.indexing) {
+        overview = m.page.overview;
+        renderOverview();
+      }
+      break;
     case 'error':
       app.append(el('p', { class: 'error', role: 'alert' }, m.message));
       break;
@@ -138,7 +172,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       strings = m.strings;
       document.documentElement.lang = lang === 'zh-cn' ? 'zh-CN' : 'en';
       renderOverview();
-      renderTable();
+      connTable.relabel();
       renderLadder();
       break;
   }
@@ -148,125 +182,28 @@ vscode.postMessage({ type: 'ready' });
 
 // ---------------------------------------------------------------- overview and table
 
-function renderOverview(): void {
+function renderOverview(fraction?: number): void {
   if (!overview) return;
   header.textContent = '';
   const o = overview;
-  header.append(
-    el('h1', {}, o.fileName),
-    el(
-      'p',
-      { class: 'facts' },
-      `${o.format} · ${o.linkTypes.join(', ') || '—'} · ${t('packetCount').replace('{0}', String(o.packets)).replace('{1}', String(o.tcpPackets))} · ${o.span.toFixed(6)} s · ${connections.length} ${t('connections')}`,
-    ),
+  const reading = o.indexing ? ` · ${t('indexing').replace('{0}', String(Math.round((fraction ?? 0) * 100)))}` : '';
+  const facts = el('p', { class: 'facts' });
+  facts.append(
+    `${o.format} · ${o.linkTypes.join(', ') || '—'} · ${t('packetCount').replace('{0}', String(o.packets)).replace('{1}', String(o.tcpPackets))} · ${o.span.toFixed(6)} s · `,
+    el('span', { class: 'conn-count' }, String(o.connections)),
+    ` ${t('connections')}${reading}`,
   );
+  header.append(el('h1', {}, o.fileName), facts);
   for (const n of o.notes) header.append(el('p', { class: 'note' }, n));
 }
-
-const COLUMNS: Array<{ key: SortKey | null; label: string; cell: (c: ConnectionRow) => string; num?: boolean }> = [
-  { key: 'stream', label: 'stream', cell: (c) => String(c.stream), num: true },
-  { key: 'client', label: 'clientServer', cell: (c) => `${c.client} → ${c.server}` },
-  { key: null, label: 'opened', cell: (c) => scenarioShort({ ...c, synRetransmissionSpan: null }, lang).opened },
-  { key: null, label: 'ended', cell: (c) => scenarioShort({ ...c, synRetransmissionSpan: null }, lang).ended },
-  { key: 'packets', label: 'packets', cell: (c) => String(c.packets), num: true },
-  { key: 'bytesToServer', label: 'bytesToServer', cell: (c) => String(c.bytesToServer), num: true },
-  { key: 'bytesToClient', label: 'bytesToClient', cell: (c) => String(c.bytesToClient), num: true },
-  { key: 'duration', label: 'duration', cell: (c) => c.duration.toFixed(6), num: true },
-  { key: 'irtt', label: 'irtt', cell: (c) => (c.irtt === null ? '—' : c.irtt.toFixed(6)), num: true },
-  { key: null, label: 'flags', cell: badges },
-];
-
-function badges(c: ConnectionRow): string {
-  const b: string[] = [];
-  if (c.retransmissions) b.push(`${c.retransmissions} ${t('retransmissions')}`);
-  if (c.resets) b.push(`${c.resets} ${t('resets')}`);
-  if (c.zeroWindows) b.push(`${c.zeroWindows} ${t('zeroWindows')}`);
-  return b.join(' · ');
-}
-
-function visibleConnections(): ConnectionRow[] {
-  const f = saved.filter.trim().toLowerCase();
-  const list = f ? connections.filter((c) => `${c.client} ${c.server} ${c.stream}`.toLowerCase().includes(f)) : connections.slice();
-  const k = saved.sortKey;
-  list.sort((a, b) => {
-    const x = k === 'client' ? `${a.client}` : (a[k] ?? -1);
-    const y = k === 'client' ? `${b.client}` : (b[k] ?? -1);
-    return (x < y ? -1 : x > y ? 1 : a.stream - b.stream) * saved.sortDir;
-  });
-  return list;
-}
-
-/** The table shows at most this many rows; the filter narrows the rest. */
-const TABLE_LIMIT = 2000;
-
-function renderTable(): void {
-  filterInput.placeholder = t('filter');
-  filterInput.setAttribute('aria-label', t('filter'));
-  filterInput.value = saved.filter;
-  table.textContent = '';
-  const thead = el('thead');
-  const hr = el('tr');
-  for (const col of COLUMNS) {
-    const th = el('th', { scope: 'col' });
-    if (col.key) {
-      const b = el('button', { type: 'button', class: 'sort' }, t(col.label) + (saved.sortKey === col.key ? (saved.sortDir > 0 ? ' ▲' : ' ▼') : ''));
-      b.addEventListener('click', () => {
-        saved.sortDir = saved.sortKey === col.key ? ((-saved.sortDir) as 1 | -1) : 1;
-        saved.sortKey = col.key!;
-        save();
-        renderTable();
-      });
-      th.append(b);
-    } else th.textContent = t(col.label);
-    hr.append(th);
-  }
-  thead.append(hr);
-  const tbody = el('tbody');
-  const rows = visibleConnections();
-  if (connections.length === 0) {
-    const tr = el('tr');
-    tr.append(el('td', { colspan: String(COLUMNS.length) }, t('noConnections')));
-    tbody.append(tr);
-  }
-  for (const c of rows.slice(0, TABLE_LIMIT)) {
-    const tr = el('tr', { tabindex: '0', 'data-stream': String(c.stream), 'aria-selected': String(c.stream === saved.selected) });
-    for (const col of COLUMNS) tr.append(el('td', col.num ? { class: 'num' } : {}, col.cell(c)));
-    tr.addEventListener('click', () => selectStream(c.stream, false));
-    tr.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        e.preventDefault();
-        selectStream(c.stream, false);
-      } else if (e.key === 'ArrowDown') {
-        e.preventDefault();
-        (tr.nextElementSibling as HTMLElement | null)?.focus();
-      } else if (e.key === 'ArrowUp') {
-        e.preventDefault();
-        (tr.previousElementSibling as HTMLElement | null)?.focus();
-      }
-    });
-    tbody.append(tr);
-  }
-  if (rows.length > TABLE_LIMIT) {
-    const tr = el('tr');
-    tr.append(el('td', { colspan: String(COLUMNS.length), class: 'note' }, `… ${rows.length - TABLE_LIMIT} more: filter to narrow`));
-    tbody.append(tr);
-  }
-  table.append(thead, tbody);
-}
-
-filterInput.addEventListener('input', () => {
-  saved.filter = filterInput.value;
-  save();
-  renderTable();
-});
 
 function selectStream(stream: number, scrollIntoView: boolean): void {
   if (saved.selected !== stream) saved.ladderScroll = 0;
   saved.selected = stream;
   save();
   vscode.postMessage({ type: 'selected', stream });
-  for (const tr of table.querySelectorAll('tbody tr')) tr.setAttribute('aria-selected', String(tr.getAttribute('data-stream') === String(stream)));
-  if (scrollIntoView) table.querySelector(`tr[data-stream="${stream}"]`)?.scrollIntoView({ block: 'nearest' });
+  connTable.markSelected(stream);
+  if (scrollIntoView) tableSection.querySelector(`tr[data-stream="${stream}"]`)?.scrollIntoView({ block: 'nearest' });
   details.textContent = '';
   renderLadder();
   scroller.scrollTop = saved.ladderScroll;

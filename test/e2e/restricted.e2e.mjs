@@ -62,7 +62,7 @@ describe('the capture editor in Restricted Mode (untrusted folder)', function ()
     await page.waitForTimeout(800);
     await page.keyboard.press('Enter');
     const webview = page.frameLocator('iframe.webview.ready[src*="extensionId=tcp-explainer.tcp-explainer"]').frameLocator('#active-frame');
-    const row = webview.locator('.conn-table tbody tr').first();
+    const row = webview.locator('.conn-table tbody tr[data-stream]').first();
     await row.waitFor({ timeout: 30000 });
     assert.match(await row.innerText(), /three-way handshake/);
     await row.click();

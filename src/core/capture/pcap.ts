@@ -1,5 +1,5 @@
 import { u16, u32 } from './bytes';
-import { PagedReader } from './source';
+import { ByteSource, PagedReader } from './source';
 import {
   CaptureFormatError,
   CaptureInfo,
@@ -132,6 +132,16 @@ export class PcapReader implements RecordReader {
     r.origLen = origLen;
     r.data = data;
     return r;
+  }
+
+  fork(source: ByteSource, pageSize?: number): RecordReader {
+    return new PcapReader(new PagedReader(source, pageSize));
+  }
+
+  seek(fileOffset: number, frame: number): void {
+    this.offset = fileOffset;
+    this.frame = frame - 1;
+    this.done = false;
   }
 
   private stop(

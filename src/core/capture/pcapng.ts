@@ -1,5 +1,5 @@
 import { u16, u32 } from './bytes';
-import { PagedReader } from './source';
+import { ByteSource, PagedReader } from './source';
 import {
   CaptureFormatError,
   CaptureInfo,
@@ -47,6 +47,12 @@ export class PcapngReader implements RecordReader {
   readonly problems: CaptureProblem[] = [];
   private le = true;
   private ifaces: Iface[] = [];
+  /** Every section read so far: where it starts, its byte order and its interfaces (for seek). */
+  private sectionsRead: Array<{ start: number; le: boolean; ifaces: Iface[] }> = [];
+  /** The section `next()` is in (its index, for the records' `section`). */
+  private sectionIndex = -1;
+  /** The end of the furthest block read: blocks before it are being read again, after a seek. */
+  private furthest = 0;
   private offset = 0;
   private frame = 0;
   private done = false;
@@ -72,6 +78,34 @@ export class PcapngReader implements RecordReader {
 
   get position(): number {
     return this.offset;
+  }
+
+  fork(source: ByteSource, pageSize?: number): RecordReader {
+    const other = new PcapngReader(new PagedReader(source, pageSize));
+    // The same sections, shared as this reader learns more; the fork never adds to them.
+    other.sectionsRead = this.sectionsRead;
+    other.furthest = Infinity;
+    return other;
+  }
+
+  seek(fileOffset: number, frame: number): void {
+    // The last section that starts at or before the record holds its byte order and interfaces.
+    let lo = 0;
+    let hi = this.sectionsRead.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.sectionsRead[mid]!.start <= fileOffset) lo = mid;
+      else hi = mid - 1;
+    }
+    const section = this.sectionsRead[lo];
+    if (section) {
+      this.sectionIndex = lo;
+      this.le = section.le;
+      this.ifaces = section.ifaces;
+    }
+    this.offset = fileOffset;
+    this.frame = frame - 1;
+    this.done = false;
   }
 
   next(): CaptureRecord | null {
@@ -112,12 +146,14 @@ export class PcapngReader implements RecordReader {
         return this.stop('error', at + len - 4, `block of type 0x${type.toString(16)}: trailing length does not match ${len}`);
       }
       this.offset = at + len;
+      const again = at < this.furthest;
+      if (!again) this.furthest = at + len;
       switch (type) {
         case PCAPNG_SHB:
           if (!this.readSectionHeader(block, at)) return null;
           break;
         case BLOCK_IDB:
-          this.readInterface(block, at);
+          if (!again) this.readInterface(block, at);
           break;
         case BLOCK_EPB:
         case BLOCK_PB:
@@ -128,9 +164,17 @@ export class PcapngReader implements RecordReader {
         }
         case BLOCK_CUSTOM:
         case BLOCK_CUSTOM_NOCOPY:
-        case BLOCK_SYSTEMD_JOURNAL:
+        case BLOCK_SYSTEMD_JOURNAL: {
           // Not packets, but Wireshark shows them as frames: number them the same way.
-          return this.otherRecord(block, at, type === BLOCK_SYSTEMD_JOURNAL ? 12 : 16);
+          const overhead = type === BLOCK_SYSTEMD_JOURNAL ? 12 : 16;
+          // A 12-byte custom block has no room for its Enterprise Number: damaged, like a short
+          // packet block (its length would come out as -4).
+          if (len < overhead) {
+            this.skipPacket(at, this.frame + 1, 'custom block too short (no Private Enterprise Number)');
+            break;
+          }
+          return this.otherRecord(block, at, overhead);
+        }
         default:
           // Name resolution, statistics, custom, journal... blocks carry no packet: skip them.
           break;
@@ -152,8 +196,17 @@ export class PcapngReader implements RecordReader {
     }
     if (this.info.sections === 0) this.info.version = `${major}.${minor}`;
     this.info.sections++;
-    // Interface ids are per section.
+    // Interface ids are per section. A section read again (after a seek) keeps what it had.
+    const known = this.sectionsRead.findIndex((s) => s.start === at);
+    if (known >= 0) {
+      this.sectionIndex = known;
+      this.ifaces = this.sectionsRead[known]!.ifaces;
+      this.info.sections--;
+      return true;
+    }
     this.ifaces = [];
+    this.sectionsRead.push({ start: at, le: this.le, ifaces: this.ifaces });
+    this.sectionIndex = this.sectionsRead.length - 1;
     return true;
   }
 
@@ -244,7 +297,7 @@ export class PcapngReader implements RecordReader {
     r.frame = frame;
     r.fileOffset = at;
     r.interfaceId = ifId;
-    r.section = this.info.sections - 1;
+    r.section = this.sectionIndex;
     r.linkType = iface.linkType;
     r.capLen = capLen;
     r.origLen = origLen;
@@ -265,7 +318,7 @@ export class PcapngReader implements RecordReader {
     r.frame = ++this.frame;
     r.fileOffset = at;
     r.interfaceId = -1;
-    r.section = this.info.sections - 1;
+    r.section = this.sectionIndex;
     r.linkType = NO_LINK_TYPE;
     r.tsSec = 0;
     r.tsNsec = 0;

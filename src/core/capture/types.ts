@@ -1,3 +1,5 @@
+import type { ByteSource } from './source';
+
 /** What the capture readers yield and report, independent of the file format. */
 
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -68,6 +70,18 @@ export interface RecordReader {
   readonly position: number;
   /** The next packet record, or null at the end of the file or after an error. */
   next(): CaptureRecord | null;
+  /**
+   * Goes back (or forward) to a record this reader has already passed, so the next `next()`
+   * returns it again: the record at `fileOffset`, numbered `frame`. A view of one connection
+   * reads only its own packets this way, after one pass over the whole file.
+   */
+  seek(fileOffset: number, frame: number): void;
+  /**
+   * A second reader of the same capture over `source` (its own bytes, its own place), that
+   * knows what this one has learned (pcapng sections and interfaces): it reads records this
+   * one has passed, by `seek`, while this one reads on. Small pages suit reading here and there.
+   */
+  fork(source: ByteSource, pageSize?: number): RecordReader;
 }
 
 /** Raised only when a file is not a capture at all or its header is unreadable. */

@@ -34,7 +34,7 @@ export function explainConnection(
   stream: number,
   facts: Pick<StreamFacts, 'segments'> = { segments: index.segmentsOf(stream) },
 ): ConnectionExplanation {
-  const conv = index.summary.analyzer.conversations[stream];
+  const conv = index.summary.analyzer.conversationOf(stream);
   if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
   const scenario = classify(index, stream, facts);
   const toServer = conv.clientIsA ? conv.flowAB : conv.flowBA;

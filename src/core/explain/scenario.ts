@@ -39,90 +39,129 @@ export interface Scenario {
   synRetransmissionSpan: number | null;
 }
 
-export function classify(index: CaptureIndex, stream: number, facts?: Pick<StreamFacts, 'segments'>): Scenario {
-  // Straight from the index columns, without the state trace: the table classifies every
-  // connection of a capture when it opens, so nothing here allocates per segment.
-  const segs = facts?.segments ?? index.segmentsOf(stream);
-  const flagsOf = (n: number): number => index.flags[segs[n]!]!;
-  const toServer = (n: number): boolean => index.toServer[segs[n]!] === 1;
-  const isPureSyn = (n: number): boolean => (flagsOf(n) & (TH_SYN | TH_ACK)) === TH_SYN;
-  let clientSyns = 0;
-  let serverSyns = 0;
-  let firstSyn = -1;
-  let lastSyn = -1;
-  let synData = false;
-  let synAck = false;
-  let firstRst = -1;
-  let firstFin = -1;
-  for (let n = 0; n < segs.length; n++) {
-    const f = flagsOf(n);
-    if (isPureSyn(n)) {
-      if (toServer(n)) {
-        clientSyns++;
-        if (firstSyn < 0) firstSyn = n;
-        lastSyn = n;
-        if (index.len[segs[n]!]! > 0) synData = true;
-      } else serverSyns++;
+/**
+ * What classification needs of a connection, gathered one segment at a time in capture order,
+ * so a single forward pass over a capture of any size can classify every connection while
+ * keeping a few numbers per connection. Directions are the conversation's own (from A, the
+ * first packet's sender); which side is the client is applied at the end, when it is known.
+ */
+export class ScenarioTracker {
+  /** Pure SYNs from A and from B; SYNs with data from each. */
+  private synsA = 0;
+  private synsB = 0;
+  private synDataA = false;
+  private synDataB = false;
+  /** Time of the first and last pure SYN from each side (seconds and nanoseconds): numbers, not arrays (one tracker per connection). */
+  private firstSynASec = 0;
+  private firstSynANsec = 0;
+  private lastSynASec = 0;
+  private lastSynANsec = 0;
+  private firstSynBSec = 0;
+  private firstSynBNsec = 0;
+  private lastSynBSec = 0;
+  private lastSynBNsec = 0;
+  private synAck = false;
+  /** 0: none yet; 1: from A; 2: from B. */
+  private firstRst = 0;
+  private finBeforeRst = false;
+  private firstFin = 0;
+  private finEnd = 0;
+  private otherFin = false;
+  private dataAfterFin = false;
+  private separateAck = false;
+  private crossed = false;
+
+  /** One segment of the connection, in capture order. */
+  add(fromA: boolean, flags: number, len: number, seqRaw: number, ackRaw: number, sec: number, nsec: number): void {
+    const side = fromA ? 1 : 2;
+    if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
+      if (fromA) {
+        if (this.synsA++ === 0) {
+          this.firstSynASec = sec;
+          this.firstSynANsec = nsec;
+        }
+        this.lastSynASec = sec;
+        this.lastSynANsec = nsec;
+        if (len > 0) this.synDataA = true;
+      } else {
+        if (this.synsB++ === 0) {
+          this.firstSynBSec = sec;
+          this.firstSynBNsec = nsec;
+        }
+        this.lastSynBSec = sec;
+        this.lastSynBNsec = nsec;
+        if (len > 0) this.synDataB = true;
+      }
     }
-    if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) synAck = true;
-    if (f & TH_RST && firstRst < 0) firstRst = n;
-    if (f & TH_FIN && firstFin < 0) firstFin = n;
+    if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) this.synAck = true;
+    if (flags & TH_RST && this.firstRst === 0) {
+      this.firstRst = side;
+      this.finBeforeRst = this.firstFin !== 0;
+    }
+    if (this.firstFin === 0) {
+      if (flags & TH_FIN) {
+        this.firstFin = side;
+        this.finEnd = (seqRaw + len + 1) >>> 0;
+      }
+      return;
+    }
+    // After the first FIN: what the other side does.
+    if (side === this.firstFin) return;
+    if (len > 0) this.dataAfterFin = true;
+    if (flags & TH_FIN) {
+      if (!this.otherFin) {
+        this.otherFin = true;
+        this.crossed = !(flags & TH_ACK && seqGE(ackRaw, this.finEnd));
+      }
+    } else if (!this.otherFin && flags & TH_ACK && ackRaw === this.finEnd) this.separateAck = true;
   }
 
-  let opening: OpeningScenario;
-  if (clientSyns === 0) opening = 'mid-stream';
-  else if (serverSyns > 0) opening = 'simultaneous-open';
-  else if (synData) opening = 'tcp-fast-open';
-  else if (!synAck && firstRst >= 0 && !toServer(firstRst)) opening = 'refused';
-  else if (!synAck) opening = 'no-answer';
-  else if (clientSyns > 1) opening = 'syn-retransmitted';
-  else opening = 'three-way-handshake';
+  /** The scenario, once every segment is in; `clientIsA` says which side opened. */
+  scenario(stream: number, clientIsA: boolean): Scenario {
+    const clientSyns = clientIsA ? this.synsA : this.synsB;
+    const serverSyns = clientIsA ? this.synsB : this.synsA;
+    const synData = clientIsA ? this.synDataA : this.synDataB;
+    const clientSide = clientIsA ? 1 : 2;
+    const fromClient = (side: number): boolean => side === clientSide;
+    let opening: OpeningScenario;
+    if (clientSyns === 0) opening = 'mid-stream';
+    else if (serverSyns > 0) opening = 'simultaneous-open';
+    else if (synData) opening = 'tcp-fast-open';
+    else if (!this.synAck && this.firstRst !== 0 && !fromClient(this.firstRst)) opening = 'refused';
+    else if (!this.synAck) opening = 'no-answer';
+    else if (clientSyns > 1) opening = 'syn-retransmitted';
+    else opening = 'three-way-handshake';
 
-  const synRetransmissions = Math.max(0, clientSyns - 1);
-  const synRetransmissionSpan =
-    synRetransmissions && firstSyn >= 0 ? index.tsSec[segs[lastSyn]!]! - index.tsSec[segs[firstSyn]!]! + (index.tsNsec[segs[lastSyn]!]! - index.tsNsec[segs[firstSyn]!]!) / 1e9 : null;
-  const who = (fromClient: boolean): 'client' | 'server' => (fromClient ? 'client' : 'server');
-  const base = { stream, opening, synRetransmissions, synRetransmissionSpan };
+    const synRetransmissions = Math.max(0, clientSyns - 1);
+    const span = clientIsA
+      ? this.lastSynASec - this.firstSynASec + (this.lastSynANsec - this.firstSynANsec) / 1e9
+      : this.lastSynBSec - this.firstSynBSec + (this.lastSynBNsec - this.firstSynBNsec) / 1e9;
+    const synRetransmissionSpan = synRetransmissions ? span : null;
+    const who = (side: number): 'client' | 'server' => (fromClient(side) ? 'client' : 'server');
+    const base = { stream, opening, synRetransmissions, synRetransmissionSpan };
 
-  if (firstRst >= 0 && opening !== 'refused') {
-    const closing: ClosingScenario = firstFin >= 0 && firstFin < firstRst ? 'rst-after-fin' : 'reset';
-    return { ...base, closing, activeCloser: who(toServer(firstRst)) };
+    if (this.firstRst !== 0 && opening !== 'refused') {
+      return { ...base, closing: this.finBeforeRst ? 'rst-after-fin' : 'reset', activeCloser: who(this.firstRst) };
+    }
+    if (opening === 'refused') return { ...base, closing: 'reset', activeCloser: 'server' };
+    if (this.firstFin === 0) return { ...base, closing: 'open-at-end', activeCloser: null };
+    if (this.crossed) return { ...base, closing: 'simultaneous-close', activeCloser: 'both' };
+    const closing: ClosingScenario =
+      this.dataAfterFin || !this.otherFin ? 'half-close' : this.separateAck ? 'four-way-close' : 'three-segment-close';
+    return { ...base, closing, activeCloser: who(this.firstFin) };
   }
-  if (opening === 'refused') return { ...base, closing: 'reset', activeCloser: 'server' };
-  if (firstFin < 0) return { ...base, closing: 'open-at-end', activeCloser: null };
+}
 
-  const closer = toServer(firstFin);
-  const fin = segs[firstFin]!;
-  const finEnd = (index.seqRaw[fin]! + index.len[fin]! + 1) >>> 0;
-  let otherFin = -1;
-  let dataAfterFin = false;
-  let separateAck = false;
-  for (let n = firstFin + 1; n < segs.length; n++) {
-    if (toServer(n) === closer) continue;
+/** A connection's scenario from an index that holds its segments. */
+export function classify(index: CaptureIndex, stream: number, facts?: Pick<StreamFacts, 'segments'>): Scenario {
+  const segs = facts?.segments ?? index.segmentsOf(stream);
+  const tracker = new ScenarioTracker();
+  // The index knows client and server; the tracker counts from the client's side as "A".
+  for (let n = 0; n < segs.length; n++) {
     const k = segs[n]!;
-    const f = index.flags[k]!;
-    if (index.len[k]! > 0) dataAfterFin = true;
-    if (f & TH_FIN) {
-      if (otherFin < 0) otherFin = n;
-    } else if (otherFin < 0 && f & TH_ACK && index.ackRaw[k] === finEnd) separateAck = true;
+    tracker.add(index.toServer[k] === 1, index.flags[k]!, index.len[k]!, index.seqRaw[k]!, index.ackRaw[k]!, index.tsSec[k]!, index.tsNsec[k]!);
   }
-  let closing: ClosingScenario;
-  let activeCloser: Scenario['activeCloser'] = who(closer);
-  // The other side's FIN crossed the first one when it does not acknowledge it: both went
-  // FIN_WAIT_1 -> CLOSING (as the state trace shows it).
-  const other = otherFin >= 0 ? segs[otherFin]! : -1;
-  const crossed = other >= 0 && !(index.flags[other]! & TH_ACK && seqGE(index.ackRaw[other]!, finEnd));
-  if (crossed) {
-    closing = 'simultaneous-close';
-    activeCloser = 'both';
-  } else if (dataAfterFin || otherFin < 0) {
-    closing = 'half-close';
-  } else {
-    // Three segments when the passive closer's FIN also carries the ACK of the first FIN,
-    // with no separate ACK of it before.
-    closing = separateAck ? 'four-way-close' : 'three-segment-close';
-  }
-  return { ...base, closing, activeCloser };
+  return tracker.scenario(stream, true);
 }
 
 const OPENING_WORDS: Record<'en' | 'zh-cn', Record<OpeningScenario, string>> = {

@@ -4,7 +4,9 @@ import { DecodedFrame } from '../decode/frame';
 import { TcpOption, parseTcpOptions } from '../decode/tcpOptions';
 import { HalfFlow, SegmentAnalysis, TH_ACK, TH_SYN, scaledWindow } from '../tcp/analysis';
 import { relativeNumbers, windowScaleFactor } from '../report';
-import { ScanSummary, scanSegmentsTwice } from '../scan';
+import { ScanSummary, readSegmentsTwice } from '../scan';
+import { openCapture } from '../capture/open';
+import { RecordReader } from '../capture/types';
 
 /**
  * A capture indexed once, forward, for views that come back to it (the editor's connection
@@ -125,11 +127,26 @@ export class CaptureIndex {
  * Wireshark's), recording every segment. `open` is called once per pass.
  */
 export function indexCapture(open: () => ByteSource, onProgress?: (fraction: number) => boolean | void): CaptureIndex {
+  return indexRecords(() => {
+    const source = open();
+    return { reader: openCapture(source), size: source.size };
+  }, onProgress);
+}
+
+/**
+ * indexCapture over any reader of records: also one connection's records read again from a
+ * catalogued capture (`seed` gives its stream number and how it began).
+ */
+export function indexRecords(
+  open: () => { reader: RecordReader; size: number },
+  onProgress?: (fraction: number) => boolean | void,
+  seed?: { streamBase: number; firstReusesPorts: boolean },
+): CaptureIndex {
   let index: CaptureIndex | null = null;
-  const summary = scanSegmentsTwice(
+  const summary = readSegmentsTwice(
     open,
     (rec, f, seg, flow, peer) => {
-      const conv = index!.summary.analyzer.conversations[seg.conversation.stream]!;
+      const conv = index!.summary.analyzer.conversationOf(seg.conversation.stream)!;
       const i = index!.count;
       index!.add(rec, f, seg, flow, peer, seg.fromA === conv.clientIsA);
       if (f.flags & TH_SYN && f.tcpHeaderLen > 20) {
@@ -141,6 +158,7 @@ export function indexCapture(open: () => ByteSource, onProgress?: (fraction: num
       index = new CaptureIndex(first);
     },
     onProgress,
+    seed,
   );
   if (summary.cancelled) index!.cancelled = true;
   return index!;

@@ -122,7 +122,7 @@ export function streamFacts(index: CaptureIndex, stream: number): StreamFacts {
 }
 
 export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = streamFacts(index, req.stream)): Ladder {
-  const conv = index.summary.analyzer.conversations[req.stream];
+  const conv = index.summary.analyzer.conversationOf(req.stream);
   if (!conv) throw new RangeError(`no TCP stream ${req.stream} in this capture`);
   const numbers = index.rawNumbersKnown ? (req.numbers ?? 'relative') : 'relative';
   const { segments, trace, phases, marks } = facts;

@@ -45,13 +45,13 @@ export interface RenderOptions {
 }
 
 export function renderTcpdump(index: CaptureIndex, opts: RenderOptions = {}): string {
-  const conv = index.summary.analyzer.conversations;
+  const analyzer = index.summary.analyzer;
   const lines: string[] = [];
   // tcpdump's bookkeeping for relative numbers, per address/port pair: the bases of each side.
   const bases = new Map<string, Map<string, number>>();
   const positions = opts.stream !== undefined ? Array.from(index.segmentsOf(opts.stream)) : Array.from({ length: index.count }, (_, i) => i);
   for (const i of positions) {
-    const c = conv[index.stream[i]!]!;
+    const c = analyzer.conversationOf(index.stream[i]!)!;
     const client = c.clientIsA ? c.a : c.b;
     const server = c.clientIsA ? c.b : c.a;
     const toServer = index.toServer[i] === 1;

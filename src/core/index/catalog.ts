@@ -1,0 +1,236 @@
+import { openCapture } from '../capture/open';
+import { ByteSource } from '../capture/source';
+import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from '../capture/types';
+import { Scenario, ScenarioTracker } from '../explain/scenario';
+import { ScanSummary, Scanner } from '../scan';
+import { TcpConversation } from '../tcp/analysis';
+import { CaptureIndex, indexRecords } from './captureIndex';
+
+/**
+ * A capture of any size, read once, forward. Per TCP segment it keeps only what finds the
+ * segment again (file offset, frame number, stream: 16 bytes); per connection, the analysis'
+ * counters and what classifies it. A view of one connection (its ladder, its bytes, its graphs)
+ * reads that connection's segments again by their offsets and runs the same analysis on them
+ * alone: the analysis keeps its state per conversation, so the result is the whole pass's.
+ */
+
+/** Segments per chunk at most: big captures grow by chunks, never by copying everything. */
+const MAX_CHUNK = 1 << 20;
+
+/** Where each TCP segment is, in file order, in chunks of typed arrays. */
+export class SegmentLocations {
+  private readonly offsets: Float64Array[] = [];
+  private readonly frames: Uint32Array[] = [];
+  private readonly streams: Uint32Array[] = [];
+  private used = 0;
+  count = 0;
+
+  push(offset: number, frame: number, stream: number): void {
+    let last = this.offsets.length - 1;
+    if (last < 0 || this.used === this.offsets[last]!.length) {
+      // Small captures stay small: each chunk is as big as everything before it, up to the cap.
+      const size = Math.min(MAX_CHUNK, Math.max(1024, this.count));
+      this.offsets.push(new Float64Array(size));
+      this.frames.push(new Uint32Array(size));
+      this.streams.push(new Uint32Array(size));
+      this.used = 0;
+      last++;
+    }
+    this.offsets[last]![this.used] = offset;
+    this.frames[last]![this.used] = frame;
+    this.streams[last]![this.used] = stream;
+    this.used++;
+    this.count++;
+  }
+
+  /** Bytes held by the arrays (allocated, not only used). */
+  get bytes(): number {
+    let n = 0;
+    for (const c of this.offsets) n += c.length * 16;
+    return n;
+  }
+
+  /**
+   * Offsets and frame numbers of one stream's segments, in file order, looking only between
+   * its first and last segment (`from`, `to`: ordinals of segments in the file).
+   */
+  ofStream(stream: number, from = 0, to = this.count - 1): { offsets: number[]; frames: number[] } {
+    const offsets: number[] = [];
+    const frames: number[] = [];
+    let start = 0;
+    for (let c = 0; c < this.streams.length && start <= to; c++) {
+      const streams = this.streams[c]!;
+      const n = c === this.streams.length - 1 ? this.used : streams.length;
+      const end = start + n;
+      if (end > from) {
+        for (let i = Math.max(0, from - start); i < n && start + i <= to; i++) {
+          if (streams[i] === stream) {
+            offsets.push(this.offsets[c]![i]!);
+            frames.push(this.frames[c]![i]!);
+          }
+        }
+      }
+      start = end;
+    }
+    return { offsets, frames };
+  }
+}
+
+/** The records of one connection, read again from a reader that has passed them all once. */
+class StreamRecords implements RecordReader {
+  readonly problems: CaptureProblem[] = [];
+  private i = 0;
+
+  constructor(
+    private readonly reader: RecordReader,
+    private readonly at: { offsets: number[]; frames: number[] },
+  ) {}
+
+  get info(): CaptureInfo {
+    return this.reader.info;
+  }
+
+  get position(): number {
+    return this.i;
+  }
+
+  next(): CaptureRecord | null {
+    if (this.i >= this.at.offsets.length) return null;
+    this.reader.seek(this.at.offsets[this.i]!, this.at.frames[this.i]!);
+    this.i++;
+    const rec = this.reader.next();
+    if (!rec) throw new Error(`the capture changed: no packet at offset ${this.at.offsets[this.i - 1]} any more`);
+    return rec;
+  }
+
+  seek(): void {
+    throw new Error('one connection is read in order');
+  }
+
+  fork(): RecordReader {
+    throw new Error('one connection is read in order');
+  }
+}
+
+/** Page size for reading one connection here and there in a big file: its segments are near each other. */
+const REREAD_PAGE = 64 << 10;
+
+export class CaptureCatalog {
+  readonly locations = new SegmentLocations();
+  /** Per stream: what classifies the connection. */
+  readonly trackers: ScenarioTracker[] = [];
+  /** Per stream: the ordinals of its first and last segment among all segments. */
+  readonly firstSegment: number[] = [];
+  readonly lastSegment: number[] = [];
+  /** Per stream: the tcp.analysis.* bits of all its segments, or-ed. */
+  readonly analysis: number[] = [];
+  summary!: ScanSummary;
+
+  private rereader: RecordReader | null = null;
+
+  /**
+   * `reader` makes the one forward pass; `reopen` gives a second view of the same bytes for the
+   * reader that reads connections again (while the first may still be reading on).
+   */
+  constructor(
+    private readonly reader: RecordReader,
+    private readonly reopen: () => ByteSource,
+  ) {}
+
+  get conversations(): readonly TcpConversation[] {
+    return this.summary.analyzer.conversations;
+  }
+
+  analysisOf(stream: number): number {
+    return this.analysis[stream] ?? 0;
+  }
+
+  scenario(stream: number): Scenario {
+    const conv = this.conversations[stream];
+    if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
+    return this.trackers[stream]!.scenario(stream, conv.clientIsA);
+  }
+
+  /**
+   * One connection indexed on its own, as indexCapture indexes a whole capture: the same
+   * columns, the same numbers, its stream number kept.
+   */
+  streamIndex(stream: number): CaptureIndex {
+    const conv = this.conversations[stream];
+    if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
+    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
+    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
+    const rereader = this.rereader;
+    const index = indexRecords(() => ({ reader: new StreamRecords(rereader, at), size: at.offsets.length }), undefined, {
+      streamBase: stream,
+      firstReusesPorts: conv.startedByReuse,
+    });
+    return index;
+  }
+}
+
+/** A catalogue being made: `step(n)` reads up to n more frames; the catalog grows as it goes. */
+export interface CatalogBuilder {
+  readonly catalog: CaptureCatalog;
+  /** False once the whole capture is read. */
+  step(frames: number): boolean;
+  /** Bytes read so far and in all. */
+  readonly position: number;
+  readonly size: number;
+}
+
+/**
+ * Starts cataloguing a capture. The source must stay open while the catalog is used: views
+ * read their connection's segments from it again.
+ */
+export interface CatalogOptions {
+  /**
+   * Keep where each segment is (16 bytes a segment), so views can read a connection again.
+   * Without it the catalog only classifies and counts (a command-line filter needs no more).
+   */
+  locations?: boolean;
+}
+
+export function startCatalog(source: ByteSource, reopen: () => ByteSource = () => source, options: CatalogOptions = {}): CatalogBuilder {
+  const keepLocations = options.locations ?? true;
+  const reader = openCapture(source);
+  const catalog = new CaptureCatalog(reader, reopen);
+  const { locations, trackers, firstSegment, lastSegment, analysis } = catalog;
+  const scanner = new Scanner(reader, source.size, {
+    onStart(summary) {
+      catalog.summary = summary;
+    },
+    onSegment(rec, f, seg) {
+      const stream = seg.conversation.stream;
+      if (analysis[stream] === undefined) {
+        firstSegment[stream] = locations.count;
+        analysis[stream] = 0;
+      }
+      analysis[stream]! |= seg.flags;
+      if (keepLocations) {
+        lastSegment[stream] = locations.count;
+        locations.push(rec.fileOffset, rec.frame, stream);
+      }
+      (trackers[stream] ??= new ScenarioTracker()).add(seg.fromA, f.flags, f.payloadLen, f.seq, f.ack, rec.tsSec, rec.tsNsec);
+    },
+  });
+  return {
+    catalog,
+    size: source.size,
+    get position() {
+      return scanner.position;
+    },
+    step(frames: number): boolean {
+      if (scanner.step(frames)) return true;
+      scanner.finish();
+      return false;
+    },
+  };
+}
+
+/** Reads a capture once and catalogues it (see startCatalog). */
+export function catalogCapture(source: ByteSource, reopen?: () => ByteSource, options?: CatalogOptions): CaptureCatalog {
+  const builder = startCatalog(source, reopen, options);
+  while (builder.step(Infinity));
+  return builder.catalog;
+}

@@ -1,0 +1,173 @@
+import { endpointText } from '../decode/address';
+import type { Lang } from '../explain/glossary';
+import { scenarioShort } from '../explain/scenario';
+import { ConnectionFields } from '../filter/fields';
+import { CompiledFilter, FilterError, parseFilter } from '../filter/filter';
+import { CaptureCatalog } from '../index/catalog';
+import { secondsBetween } from '../report';
+import { TcpConversation } from '../tcp/analysis';
+import type { ConnectionRow, SortKey, TableQuery } from '../../shared/protocol';
+
+/**
+ * The connection table of a catalogued capture, where it lives: in the index worker. Sorting,
+ * filtering and paging happen here, over numbers kept per connection; rows (with their words
+ * and address texts) are made only for the page a view shows. 150,000 connections sort and
+ * filter in milliseconds, and the webview holds only what is on screen.
+ */
+
+export type { SortKey, TableQuery };
+export const SORT_KEYS: readonly SortKey[] = ['stream', 'client', 'packets', 'bytesToServer', 'bytesToClient', 'duration', 'irtt'];
+
+export interface TableView {
+  /** Stream numbers in table order, after the filter. */
+  order: Uint32Array;
+  /** Connections before the filter. */
+  all: number;
+  error: FilterError | null;
+}
+
+/** One connection's filter fields, filled in place (no object per connection per test). */
+class FieldsOf implements ConnectionFields {
+  conv!: TcpConversation;
+  catalog!: CaptureCatalog;
+  readonly clientAddr = [0, 0, 0, 0];
+  readonly serverAddr = [0, 0, 0, 0];
+  stream = 0;
+  ipVersion: 4 | 6 = 4;
+  clientPort = 0;
+  serverPort = 0;
+  completeness = 0;
+  start = 0;
+  analysis = 0;
+
+  load(catalog: CaptureCatalog, conv: TcpConversation): this {
+    this.catalog = catalog;
+    this.conv = conv;
+    this.stream = conv.stream;
+    this.ipVersion = conv.ipVersion;
+    const a = [conv.a0, conv.a1, conv.a2, conv.a3];
+    const b = [conv.b0, conv.b1, conv.b2, conv.b3];
+    const [c, s] = conv.clientIsA ? [a, b] : [b, a];
+    for (let i = 0; i < 4; i++) {
+      this.clientAddr[i] = c[i]!;
+      this.serverAddr[i] = s[i]!;
+    }
+    this.clientPort = conv.clientIsA ? conv.portA : conv.portB;
+    this.serverPort = conv.clientIsA ? conv.portB : conv.portA;
+    this.completeness = conv.displayedCompleteness;
+    const sum = catalog.summary;
+    this.start = secondsBetween(sum.firstSec, sum.firstNsec, conv.firstSec, conv.firstNsec);
+    this.analysis = catalog.analysisOf(conv.stream);
+    return this;
+  }
+  get opening() {
+    return this.catalog.scenario(this.stream).opening;
+  }
+  get closing() {
+    return this.catalog.scenario(this.stream).closing;
+  }
+  get clientText(): string {
+    return endpointText(this.conv.clientIsA ? this.conv.a : this.conv.b).toLowerCase();
+  }
+  get serverText(): string {
+    return endpointText(this.conv.clientIsA ? this.conv.b : this.conv.a).toLowerCase();
+  }
+}
+
+function sortValue(c: TcpConversation, key: Exclude<SortKey, 'client'>): number {
+  const toServer = c.clientIsA ? c.flowAB : c.flowBA;
+  const toClient = c.clientIsA ? c.flowBA : c.flowAB;
+  switch (key) {
+    case 'stream':
+      return c.stream;
+    case 'packets':
+      return toServer.packets + toClient.packets;
+    case 'bytesToServer':
+      return toServer.bytes;
+    case 'bytesToClient':
+      return toClient.bytes;
+    case 'duration':
+      return secondsBetween(c.firstSec, c.firstNsec, c.lastSec, c.lastNsec);
+    case 'irtt':
+      // Unknown iRTTs sort before every known one, as "—" sorts before numbers.
+      return c.firstRttNs ? c.firstRttNs : -1;
+  }
+}
+
+/** Compares clients as addresses (numerically, IPv4 before IPv6), then ports. */
+function compareClients(x: TcpConversation, y: TcpConversation): number {
+  if (x.addrLen !== y.addrLen) return x.addrLen - y.addrLen;
+  const wx = x.clientIsA ? [x.a0, x.a1, x.a2, x.a3] : [x.b0, x.b1, x.b2, x.b3];
+  const wy = y.clientIsA ? [y.a0, y.a1, y.a2, y.a3] : [y.b0, y.b1, y.b2, y.b3];
+  for (let i = 0; i < 4; i++) {
+    const d = (wx[i]! >>> 0) - (wy[i]! >>> 0);
+    if (d) return d;
+  }
+  return (x.clientIsA ? x.portA : x.portB) - (y.clientIsA ? y.portA : y.portB);
+}
+
+/** A connection's row as the table shows it, in the user's language. */
+export function connectionRow(catalog: CaptureCatalog, stream: number, lang: Lang): ConnectionRow {
+  const c = catalog.conversations[stream];
+  if (!c) throw new RangeError(`no TCP stream ${stream} in this capture`);
+  const x = catalog.scenario(stream);
+  const words = scenarioShort(x, lang);
+  const toServer = c.clientIsA ? c.flowAB : c.flowBA;
+  const toClient = c.clientIsA ? c.flowBA : c.flowAB;
+  const opened = x.opening === 'three-way-handshake' || x.opening === 'syn-retransmitted' || x.opening === 'simultaneous-open' || x.opening === 'tcp-fast-open';
+  const closed = x.closing !== 'open-at-end' && x.closing !== 'reset' && x.closing !== 'rst-after-fin';
+  return {
+    stream: c.stream,
+    client: endpointText(c.clientIsA ? c.a : c.b),
+    server: endpointText(c.clientIsA ? c.b : c.a),
+    opening: x.opening,
+    closing: x.closing,
+    activeCloser: x.activeCloser,
+    synRetransmissions: x.synRetransmissions,
+    opened: words.opened,
+    ended: words.ended,
+    packets: toServer.packets + toClient.packets,
+    bytesToServer: toServer.bytes,
+    bytesToClient: toClient.bytes,
+    duration: secondsBetween(c.firstSec, c.firstNsec, c.lastSec, c.lastNsec),
+    irtt: c.firstRttNs ? c.firstRttNs / 1e9 : null,
+    retransmissions: toServer.retransmissions + toClient.retransmissions,
+    resets: toServer.rstCount + toClient.rstCount,
+    zeroWindows: toServer.zeroWindows + toClient.zeroWindows,
+    interest: (opened ? 2 : 0) + (closed ? 2 : x.closing === 'open-at-end' ? 0 : 1),
+  };
+}
+
+/** A compiled filter as a test of stream numbers of a catalogued capture. */
+export function streamFilter(catalog: CaptureCatalog, filter: CompiledFilter): (stream: number) => boolean {
+  if (filter.kind === 'all') return () => true;
+  const fields = new FieldsOf();
+  return (stream) => {
+    const conv = catalog.conversations[stream];
+    return conv !== undefined && filter.test(fields.load(catalog, conv));
+  };
+}
+
+/** The table's rows for a query: the filter applied, then the sort (ties by stream). */
+export function tableView(catalog: CaptureCatalog, q: TableQuery): TableView {
+  const convs = catalog.conversations;
+  const all = convs.length;
+  const parsed = parseFilter(q.filter);
+  if ('error' in parsed) return { order: new Uint32Array(0), all, error: parsed.error };
+  const passes = streamFilter(catalog, parsed.ok);
+  let order = new Uint32Array(all);
+  let n = 0;
+  for (let s = 0; s < all; s++) if (passes(s)) order[n++] = s;
+  order = order.subarray(0, n);
+  if (q.sort === 'stream') {
+    if (q.dir < 0) order.reverse();
+  } else if (q.sort === 'client') {
+    order.sort((x, y) => (compareClients(convs[x]!, convs[y]!) || x - y) * q.dir);
+  } else {
+    const key = q.sort;
+    const values = new Float64Array(all);
+    for (let i = 0; i < n; i++) values[order[i]!] = sortValue(convs[order[i]!]!, key);
+    order.sort((x, y) => (values[x]! - values[y]! || x - y) * q.dir);
+  }
+  return { order, all, error: null };
+}
