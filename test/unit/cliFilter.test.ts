@@ -1,0 +1,55 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT, fixture } from '../helpers/paths';
+
+/** `-Y EXPR` on the command line: the editor's filter language over connections. */
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function streamsOf(jsonLines: string): number[] {
+  return [...new Set(jsonLines.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { stream: number }).stream))].sort((a, b) => a - b);
+}
+
+describe('tcp-explainer -Y (issue 10)', () => {
+  const many = fixture('09_many_short_connections_200_plus_20_port_reuse.pcap');
+
+  it('conversations -Y keeps only the connections that pass', () => {
+    const r = cli('conversations', many, '--json', '-Y', 'tcp.stream >= 3 && tcp.stream < 6 || tcp.stream == 100');
+    assert.equal(r.status, 0, r.stderr);
+    const streams = (JSON.parse(r.stdout) as Array<{ stream: number }>).map((c) => c.stream);
+    assert.deepEqual(streams, [3, 4, 5, 100]);
+  });
+
+  it('conversations -Y reads scenarios: the refused connections of 03', () => {
+    const r = cli('conversations', fixture('03_conn_refused_loopback_v4_v6.pcap'), '--json', '-Y', 'opening == "refused" && closing == "reset"');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as unknown[]).length, 2);
+    const none = cli('conversations', fixture('03_conn_refused_loopback_v4_v6.pcap'), '--json', '-Y', 'opening == "three-way-handshake"');
+    assert.deepEqual(JSON.parse(none.stdout), []);
+  });
+
+  it('packets -Y prints every segment of the passing connections and no other', () => {
+    const all = cli('packets', fixture('07_loss10pct_600KB_client_side.pcap'), '--json');
+    const some = cli('packets', fixture('07_loss10pct_600KB_client_side.pcap'), '--json', '-Y', 'tcp.analysis.retransmission');
+    assert.equal(some.status, 0, some.stderr);
+    const kept = streamsOf(some.stdout);
+    assert.ok(kept.length > 0);
+    const expected = all.stdout.trim().split('\n').filter((l) => kept.includes((JSON.parse(l) as { stream: number }).stream));
+    assert.deepEqual(some.stdout.trim().split('\n'), expected);
+    const byPort = cli('packets', many, '--json', '-Y', 'tcp.port == 4000 and tcp.stream in {7 9}');
+    assert.deepEqual(streamsOf(byPort.stdout), [7, 9]);
+  });
+
+  it('a wrong expression is a usage error that shows where', () => {
+    const r = cli('conversations', many, '-Y', 'tcp.port == ');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /-Y: expected a value/);
+    assert.match(r.stderr, /\n {2}tcp\.port == \n {14}\^/);
+  });
+});
