@@ -264,28 +264,32 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
     });
     return summary;
   }
-  const records = convs.map((c: TcpConversation) => conversationRecord(c, summary.firstSec, summary.firstNsec));
   out.line(describeCapture(file, summary, input.text !== null));
-  if (records.length === 0) {
+  if (convs.length === 0) {
     out.line('No TCP connections.');
     return summary;
   }
-  const rows = records.map((r: ConversationRecord) => [
-    String(r.stream),
-    `${endpointText(r.client)} → ${endpointText(r.server)}`,
-    `${r.packets.to_server}/${r.packets.to_client}`,
-    `${r.bytes.to_server}/${r.bytes.to_client}`,
-    r.start.toFixed(6),
-    r.duration.toFixed(6),
-    String(r.completeness),
-    r.irtt === null ? '-' : r.irtt.toFixed(6),
-  ]);
+  // Two passes over the connections, one to size the columns and one to print: a row exists
+  // only while it is written, so a table of 150,000 connections costs no more than one row.
+  const cells = (c: TcpConversation): string[] => {
+    const r: ConversationRecord = conversationRecord(c, summary.firstSec, summary.firstNsec);
+    return [
+      String(r.stream),
+      `${endpointText(r.client)} → ${endpointText(r.server)}`,
+      `${r.packets.to_server}/${r.packets.to_client}`,
+      `${r.bytes.to_server}/${r.bytes.to_client}`,
+      r.start.toFixed(6),
+      r.duration.toFixed(6),
+      String(r.completeness),
+      r.irtt === null ? '-' : r.irtt.toFixed(6),
+    ];
+  };
   const header = ['stream', 'client → server', 'packets →/←', 'bytes →/←', 'start', 'duration', 'complete', 'iRTT'];
-  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
-  const fmt = (cells: string[]): string =>
-    cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const widths = header.map((h) => h.length);
+  for (const c of convs) cells(c).forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
+  const fmt = (row: string[]): string => row.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   out.line(fmt(header));
-  for (const r of rows) out.line(fmt(r));
+  for (const c of convs) out.line(fmt(cells(c)));
   return summary;
 }
 
