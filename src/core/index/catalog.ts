@@ -43,6 +43,15 @@ export class SegmentLocations {
     this.count++;
   }
 
+  /** Once every segment is in: the last chunk gives back what it did not use. */
+  trim(): void {
+    const last = this.offsets.length - 1;
+    if (last < 0 || this.used === this.offsets[last]!.length) return;
+    this.offsets[last] = this.offsets[last]!.slice(0, this.used);
+    this.frames[last] = this.frames[last]!.slice(0, this.used);
+    this.streams[last] = this.streams[last]!.slice(0, this.used);
+  }
+
   /** Bytes held by the arrays (allocated, not only used). */
   get bytes(): number {
     let n = 0;
@@ -223,6 +232,7 @@ export function startCatalog(source: ByteSource, reopen: () => ByteSource = () =
     step(frames: number): boolean {
       if (scanner.step(frames)) return true;
       scanner.finish();
+      locations.trim();
       return false;
     },
   };
