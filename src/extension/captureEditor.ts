@@ -182,6 +182,8 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     panel.webview.html = this.html(panel.webview);
     const post = (m: ToWebview): void => {
       editor.posted.push(m);
+      // Kept for tests; pages of rows and progress come by the thousand on a big capture.
+      if (editor.posted.length > 2000) editor.posted = editor.posted.filter((p, i) => i >= editor.posted.length - 200 || (p.type !== 'rows' && p.type !== 'progress'));
       void panel.webview.postMessage(m);
     };
     const progressSub = document.onProgress(({ fraction, connections }) => post({ type: 'progress', fraction, connections }));
