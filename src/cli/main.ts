@@ -16,9 +16,9 @@ import {
 import { PacketRecordVisitor, ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
 import { TcpConversation } from '../core/tcp/analysis';
 import { FileSource } from '../node/fileSource';
-import { ByteSource, MemorySource } from '../core/capture/source';
+import { ByteSource } from '../core/capture/source';
 import { detectTextFormat } from '../core/text/parse';
-import { PLACEHOLDER_PROTOCOL, RebuiltText, rebuildCapture } from '../core/text/rebuild';
+import { PLACEHOLDER_PROTOCOL, RebuiltText, rebuildCapture, rebuiltSource } from '../core/text/rebuild';
 import { explainConnection, narrateConnection } from '../core/explain/connection';
 import { explanationMarkdown, ladderMermaid, ladderSvg } from '../core/explain/export';
 import { describeStep } from '../core/explain/steps';
@@ -419,7 +419,7 @@ class Input {
   }
 
   open = (): ByteSource => {
-    if (this.text) return new MemorySource(this.text.pcap);
+    if (this.text) return rebuiltSource(this.text);
     const src = FileSource.open(this.file);
     this.sources.push(src);
     return src;

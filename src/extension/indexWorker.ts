@@ -8,7 +8,7 @@ import { Lang } from '../core/explain/glossary';
 import { ConnectionExplanation, explainConnection } from '../core/explain/connection';
 import { explanationMarkdown, ladderMermaid, ladderSvg } from '../core/explain/export';
 import { isPlaceholderSkip } from '../core/text/hover';
-import { RebuiltText, rebuildCapture } from '../core/text/rebuild';
+import { RebuiltText, rebuildCapture, rebuiltSource } from '../core/text/rebuild';
 import { renderTcpdump } from '../core/text/render';
 import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
 import { CaptureCatalog, CatalogBuilder, startCatalog } from '../core/index/catalog';
@@ -159,8 +159,8 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
   captureName = p.name || path.basename(p.file ?? '');
   if (p.text !== undefined) rebuilt = rebuildCapture(p.text);
   if (rebuilt) {
-    const bytes = rebuilt.pcap;
-    openSource = () => new MemorySource(bytes);
+    const r = rebuilt;
+    openSource = () => rebuiltSource(r);
   } else if (p.bytes) {
     const bytes = p.bytes;
     openSource = () => new MemorySource(bytes);

@@ -8,7 +8,7 @@ import { CaptureIndex, indexCapture } from '../../src/core/index/captureIndex';
 import { TH_ACK, TH_FIN, TH_PUSH, TH_SYN } from '../../src/core/tcp/analysis';
 import { LadderRow, buildLadder } from '../../src/core/tcp/ladder';
 import { detectTextFormat, parseCaptureText } from '../../src/core/text/parse';
-import { rebuildCapture } from '../../src/core/text/rebuild';
+import { rebuildCapture, rebuiltSource } from '../../src/core/text/rebuild';
 import { renderTcpdump } from '../../src/core/text/render';
 import { FIXTURES, SHARED, fixture, listCaptures, sharedAvailable } from '../helpers/paths';
 
@@ -111,7 +111,8 @@ describe('capture text read back into the engine', function () {
 
   it('a display-filtered tshark listing keeps its frame numbers', () => {
     const text = run('tshark', ['-r', fixture('09_many_short_connections_200_plus_20_port_reuse.pcap'), '-Y', 'tcp.stream == 7']);
-    const index = indexOf(rebuildCapture(text).pcap);
+    const rebuilt = rebuildCapture(text);
+    const index = indexCapture(() => rebuiltSource(rebuilt));
     const original = indexOf(fs.readFileSync(fixture('09_many_short_connections_200_plus_20_port_reuse.pcap')));
     const frames = (ix: CaptureIndex, stream: number): number[] => buildLadder(ix, { stream }).rows.map((r) => r.frame);
     assert.deepEqual(frames(index, 0), frames(original, 7));

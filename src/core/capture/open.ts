@@ -15,7 +15,7 @@ export function openCapture(source: ByteSource, pageSize?: number): RecordReader
     throw new CaptureFormatError(`file is ${source.size} bytes: too short to be a capture`, 0);
   }
   const magic = u32(head, 0, false);
-  if (isPcapMagic(magic)) return new PcapReader(pages);
+  if (isPcapMagic(magic)) return new PcapReader(pages, source.frameNumbers);
   if (magic === PCAPNG_SHB) return new PcapngReader(pages);
   throw new CaptureFormatError(
     `not a pcap or pcapng capture: unknown magic number 0x${magic.toString(16).padStart(8, '0')}`,

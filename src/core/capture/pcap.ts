@@ -42,7 +42,10 @@ export class PcapReader implements RecordReader {
   private done = false;
   private readonly rec: CaptureRecord = newRecord();
 
-  constructor(private readonly pages: PagedReader) {
+  constructor(
+    private readonly pages: PagedReader,
+    private readonly frameNumbers?: Int32Array,
+  ) {
     const h = pages.view(0, FILE_HEADER_LEN);
     if (!h) throw new CaptureFormatError('pcap file header is truncated (needs 24 bytes)', 0);
     const magic = u32(h, 0, false);
@@ -121,7 +124,8 @@ export class PcapReader implements RecordReader {
     this.offset = at + RECORD_HEADER_LEN + capLen;
     this.frame = frame;
     const r = this.rec;
-    r.frame = frame;
+    r.frame = this.frameNumbers?.[frame - 1] ?? frame;
+    r.ordinal = frame;
     r.fileOffset = at;
     r.interfaceId = 0;
     r.linkType = this.linkType;
@@ -135,12 +139,12 @@ export class PcapReader implements RecordReader {
   }
 
   fork(source: ByteSource, pageSize?: number): RecordReader {
-    return new PcapReader(new PagedReader(source, pageSize));
+    return new PcapReader(new PagedReader(source, pageSize), source.frameNumbers ?? this.frameNumbers);
   }
 
-  seek(fileOffset: number, frame: number): void {
+  seek(fileOffset: number, ordinal: number): void {
     this.offset = fileOffset;
-    this.frame = frame - 1;
+    this.frame = ordinal - 1;
     this.done = false;
   }
 

@@ -88,7 +88,7 @@ export class PcapngReader implements RecordReader {
     return other;
   }
 
-  seek(fileOffset: number, frame: number): void {
+  seek(fileOffset: number, ordinal: number): void {
     // The last section that starts at or before the record holds its byte order and interfaces.
     let lo = 0;
     let hi = this.sectionsRead.length - 1;
@@ -104,7 +104,7 @@ export class PcapngReader implements RecordReader {
       this.ifaces = section.ifaces;
     }
     this.offset = fileOffset;
-    this.frame = frame - 1;
+    this.frame = ordinal - 1;
     this.done = false;
   }
 
@@ -295,6 +295,7 @@ export class PcapngReader implements RecordReader {
     this.frame = frame;
     const r = this.rec;
     r.frame = frame;
+    r.ordinal = frame;
     r.fileOffset = at;
     r.interfaceId = ifId;
     r.section = this.sectionIndex;
@@ -316,6 +317,7 @@ export class PcapngReader implements RecordReader {
   private otherRecord(b: Uint8Array, at: number, overhead: number): CaptureRecord {
     const r = this.rec;
     r.frame = ++this.frame;
+    r.ordinal = r.frame;
     r.fileOffset = at;
     r.interfaceId = -1;
     r.section = this.sectionIndex;

@@ -11,12 +11,21 @@ export interface ByteSource {
    * The result may be a view into a buffer the source reuses: valid until the next call.
    */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * The frame number of each record (index: the record's place, from 0), for a capture rebuilt
+   * from a listing that numbers its frames with gaps (tshark with a display filter): the
+   * frames it did not print cost nothing. Absent: records are numbered 1, 2, 3...
+   */
+  readonly frameNumbers?: Int32Array;
 }
 
 /** A capture already in memory. Reads are views, never copies. */
 export class MemorySource implements ByteSource {
   readonly size: number;
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly frameNumbers?: Int32Array,
+  ) {
     this.size = bytes.length;
   }
   read(offset: number, length: number): Uint8Array {

@@ -11,6 +11,11 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 export interface CaptureRecord {
   /** 1-based, counting every packet record in the file, as Wireshark numbers frames. */
   frame: number;
+  /**
+   * The record's place in the file, from 1: the same as `frame`, except in a capture rebuilt
+   * from a listing with gaps in its frame numbers (ByteSource.frameNumbers). `seek` takes it.
+   */
+  ordinal: number;
   /** File offset of the record (pcap record header or pcapng block). */
   fileOffset: number;
   /** Interface id within its section, as Wireshark's frame.interface_id shows it. */
@@ -75,7 +80,7 @@ export interface RecordReader {
    * returns it again: the record at `fileOffset`, numbered `frame`. A view of one connection
    * reads only its own packets this way, after one pass over the whole file.
    */
-  seek(fileOffset: number, frame: number): void;
+  seek(fileOffset: number, ordinal: number): void;
   /**
    * A second reader of the same capture over `source` (its own bytes, its own place), that
    * knows what this one has learned (pcapng sections and interfaces): it reads records this
@@ -101,6 +106,7 @@ export const NO_LINK_TYPE = -1;
 export function newRecord(): CaptureRecord {
   return {
     frame: 0,
+    ordinal: 0,
     fileOffset: 0,
     interfaceId: 0,
     section: 0,

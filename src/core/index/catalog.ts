@@ -218,7 +218,7 @@ export function startCatalog(source: ByteSource, reopen: () => ByteSource = () =
       analysis[stream]! |= seg.flags;
       if (keepLocations) {
         lastSegment[stream] = locations.count;
-        locations.push(rec.fileOffset, rec.frame, stream);
+        locations.push(rec.fileOffset, rec.ordinal, stream);
       }
       (trackers[stream] ??= new ScenarioTracker()).add(seg.fromA, f.flags, f.payloadLen, f.seq, f.ack, rec.tsSec, rec.tsNsec);
     },

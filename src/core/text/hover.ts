@@ -1,4 +1,3 @@
-import { MemorySource } from '../capture/source';
 import { AnalysisTerm, Lang, fill, glossary, termMeaning } from '../explain/glossary';
 import { describeStep } from '../explain/steps';
 import { CaptureIndex, indexCapture } from '../index/captureIndex';
@@ -6,7 +5,7 @@ import { TH_SYN } from '../tcp/analysis';
 import { LadderRow, buildLadder } from '../tcp/ladder';
 import { TextSegment, TextToken } from './parse';
 import { markdownText } from '../escape';
-import { PLACEHOLDER_PROTOCOL, RebuiltPacket, RebuiltText, rebuildCapture } from './rebuild';
+import { PLACEHOLDER_PROTOCOL, RebuiltPacket, RebuiltText, rebuildCapture, rebuiltSource } from './rebuild';
 
 /**
  * Capture text understood: the text rebuilt into a capture and indexed, so a hover over any
@@ -21,7 +20,7 @@ export interface ExplainedText {
 
 export function explainText(text: string): ExplainedText {
   const rebuilt = rebuildCapture(text);
-  const index = indexCapture(() => new MemorySource(rebuilt.pcap));
+  const index = indexCapture(() => rebuiltSource(rebuilt));
   index.rawNumbersKnown = !rebuilt.tcp.some((t) => t.synthetic);
   const segmentOfFrame = new Map<number, number>();
   for (let i = 0; i < index.count; i++) segmentOfFrame.set(index.frame[i]!, i);

@@ -1,3 +1,4 @@
+import { MemorySource } from '../capture/source';
 import { TH_ACK, TH_AE, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../tcp/analysis';
 import { MAX_LINE_CHARS, ParsedText, TextFormat, TextPacket, TextSegment, TextTime, emptySegment, parseCaptureText } from './parse';
 
@@ -31,13 +32,15 @@ export interface RebuiltPacket {
 export interface RebuiltText {
   parsed: ParsedText;
   format: TextFormat | null;
-  /** The capture the text describes. */
+  /** The capture the text describes. Read it through rebuiltSource(), which numbers its frames as the text did. */
   pcap: Uint8Array;
+  /** The frame number of each record of `pcap` (tshark's, with its gaps). */
+  frameNumbers: Int32Array;
   /** One per TCP packet line (and per inferred application line), in order. */
   tcp: RebuiltPacket[];
   /** Frame number of each parsed packet (also non-TCP ones, which become placeholder frames). */
   frameOfPacket: Int32Array;
-  /** Frames that stand for nothing in the text (gaps in tshark's numbering, non-TCP lines). */
+  /** Frames that stand for lines that explain nothing (non-TCP lines, unreadable addresses). */
   placeholderFrames: number;
   /** What the text could not show, for the user: one sentence each. */
   notes: string[];
@@ -459,8 +462,6 @@ export const MAX_TEXT_PAYLOAD = 65535 - 20 - 60;
  * claims huge lengths cannot make a huge capture.
  */
 export const MAX_TEXT_PAYLOAD_TOTAL = 64 << 20;
-/** Frames tshark did not print (gaps in its numbering) stand as placeholders up to this many in all. */
-export const MAX_PLACEHOLDER_FRAMES = 1_000_000;
 
 /** One TCP/IP packet of the rebuilt capture (no link header: link type RAW); `keep` payload bytes are written. */
 function tcpPacket(s: TextSegment, n: Numbers, win: number, sack: Array<[number, number]>, keep: number): Uint8Array | null {
@@ -505,26 +506,6 @@ const PLACEHOLDER = new Uint8Array([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 253, 0, 0, 0
 /** The IP protocol number placeholder frames carry; a view that counts what was skipped leaves them out. */
 export const PLACEHOLDER_PROTOCOL = 253;
 
-/** A placeholder frame's whole record (no time: it stands for a frame tshark did not print), shared by every gap frame. */
-const GAP_RECORD = (() => {
-  const r = new Uint8Array(16 + PLACEHOLDER.length);
-  const v = new DataView(r.buffer);
-  v.setUint32(8, PLACEHOLDER.length, true);
-  v.setUint32(12, PLACEHOLDER.length, true);
-  r.set(PLACEHOLDER, 16);
-  return r;
-})();
-
-/** `n` gap records in one block (doubling copies, not one chunk per frame). */
-function gapRecords(n: number): Uint8Array {
-  const one = GAP_RECORD.length;
-  const out = new Uint8Array(n * one);
-  if (n === 0) return out;
-  out.set(GAP_RECORD, 0);
-  for (let filled = one; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
-  return out;
-}
-
 function timeOf(t: TextTime | null, dayOffset: number): [number, number] {
   if (!t) return [0, 0];
   return [t.sec + dayOffset, t.nsec];
@@ -556,6 +537,8 @@ export function rebuildCapture(text: string): RebuiltText {
   const rebuilt: RebuiltPacket[] = [];
   let frame = 0;
   let placeholders = 0;
+  /** The frame number of each record: tshark's own, gaps and all (the frames it did not print cost nothing). */
+  const frameNumbers: number[] = [];
   let dayOffset = 0;
   let lastClock = -1;
   const record = (bytes: Uint8Array, t: TextTime | null, origLen = bytes.length): void => {
@@ -574,21 +557,19 @@ export function rebuildCapture(text: string): RebuiltText {
     w.push(rec);
     w.push(bytes);
     frame++;
+    frameNumbers.push(frame);
   };
   let unreadable = 0;
-  let skippedGap = false;
+  let gaps = 0;
   let payloadBudget = MAX_TEXT_PAYLOAD_TOTAL;
   let cutLengths = 0;
   let headersOnly = 0;
   parsed.packets.forEach((p, index) => {
-    // tshark's numbering: frames it did not print (a display filter) become placeholders, so numbers agree.
-    if (p.frame !== null && p.frame > frame + 1) {
-      const gap = p.frame - frame - 1;
-      if (placeholders + gap <= MAX_PLACEHOLDER_FRAMES) {
-        w.push(gapRecords(gap));
-        frame += gap;
-        placeholders += gap;
-      } else skippedGap = true;
+    // tshark's numbering: frames it did not print (a display filter) are skipped in the numbers
+    // (ByteSource.frameNumbers), not written, so a line numbered 1000000 costs one frame.
+    if (p.frame !== null && p.frame > frame + 1 && p.frame <= 0x7fffffff) {
+      frame = p.frame - 1;
+      gaps++;
     }
     const seg = p.kind === 'tcp' ? p : inferred.get(index);
     if (!seg) {
@@ -653,7 +634,7 @@ export function rebuildCapture(text: string): RebuiltText {
   const others = parsed.packets.length - rebuilt.length - unreadable;
   if (others > 0) notes.push(`${others} packet line(s) are not TCP, or show no TCP fields: they keep their frame numbers but explain nothing.`);
   if (unreadable) notes.push(`${unreadable} TCP line(s) have addresses that could not be read.`);
-  if (skippedGap) notes.push(`tshark's frame numbers leave out more than ${MAX_PLACEHOLDER_FRAMES} frames in all: frames after that are numbered in order instead.`);
+  if (gaps) notes.push(`tshark's frame numbers skip ${gaps} time(s) (a display filter): the frames it did not print keep their numbers free, as in the listing.`);
   if (cutLengths) notes.push(`${cutLengths} line(s) claim more payload than an IP packet holds: read as ${MAX_TEXT_PAYLOAD} bytes.`);
   if (headersOnly) notes.push(`The text claims more than ${MAX_TEXT_PAYLOAD_TOTAL >> 20} MiB of payload: ${headersOnly} packet(s) are rebuilt with their headers only.`);
   if (parsed.longLines) notes.push(`${parsed.longLines} line(s) are longer than ${MAX_LINE_CHARS} characters: each was read up to that length.`);
@@ -662,5 +643,10 @@ export function rebuildCapture(text: string): RebuiltText {
   if (parsed.format === 'tcpdump' && tcp.some((s) => s.time?.kind === 'clock')) {
     notes.push('tcpdump printed the time of day only (no date): times are counted from midnight of 1 January 1970.');
   }
-  return { parsed, format: parsed.format, pcap: w.bytes(), tcp: rebuilt, frameOfPacket, placeholderFrames: placeholders, notes };
+  return { parsed, format: parsed.format, pcap: w.bytes(), frameNumbers: Int32Array.from(frameNumbers), tcp: rebuilt, frameOfPacket, placeholderFrames: placeholders, notes };
+}
+
+/** The rebuilt capture as a source whose records carry the listing's frame numbers. */
+export function rebuiltSource(r: RebuiltText): MemorySource {
+  return new MemorySource(r.pcap, r.frameNumbers);
 }
