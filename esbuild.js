@@ -4,67 +4,27 @@ const esbuild = require('esbuild');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
+
+/** A Node bundle: the CLI, the extension, and the workers that keep work off the host's main thread. */
+const nodeBundle = (entry, outfile, extra = {}) => ({ ...common, entryPoints: [entry], outfile, platform: 'node', format: 'cjs', target: 'node20', ...extra });
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
+  nodeBundle('src/cli/main.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } }),
+  nodeBundle('src/extension/extension.ts', 'dist/extension.js', { external: ['vscode'] }),
+  // Indexes captures (the catalog, a connection read again).
+  nodeBundle('src/extension/indexWorker.ts', 'dist/indexWorker.js'),
+  // Reads capture text (detection, hovers).
+  nodeBundle('src/extension/textWorker.ts', 'dist/textWorker.js'),
   {
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-  },
-  {
-    entryPoints: ['src/extension/extension.ts'],
-    outfile: 'dist/extension.js',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode'],
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-  },
-  {
-    // Indexes captures off the extension host's main thread.
-    entryPoints: ['src/extension/indexWorker.ts'],
-    outfile: 'dist/indexWorker.js',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-  },
-  {
-    // Reads capture text (detection, hovers) off the extension host's main thread.
-    entryPoints: ['src/extension/textWorker.ts'],
-    outfile: 'dist/textWorker.js',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-  },
-  {
+    ...common,
     // The webview's own folder: its localResourceRoots hold this folder and nothing else.
     entryPoints: { webview: 'src/webview/main.ts', capture: 'media/capture.css' },
     outdir: 'dist/webview',
-    bundle: true,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
   },
 ];
 
