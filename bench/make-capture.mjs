@@ -2,11 +2,14 @@
 // test/fixtures are replayed many times with new addresses, ports and ISNs, interleaved so
 // that many connections are open at once, as in a busy server's capture.
 //
-//   node bench/make-capture.mjs OUT.pcap [--bytes N] [--short-only]
+//   node bench/make-capture.mjs OUT.pcap [--bytes N] [--connections N] [--short-only] [--pcapng OUT.pcapng]
 //
 // Templates: the tutorial's short HTTP exchange (10 packets) and a 600 kB download through a
-// lossy link (825 packets, with retransmissions and SACK). Default: about 1.05 GB and
-// 120 000 connections, 2.4 million packets.
+// lossy link (828 packets, with retransmissions and SACK). Default: about 1.05 GB and
+// 120 000 short connections, 2.4 million packets. --connections sets the number of short
+// connections (the bulk ones come on top, as many as fill --bytes). --pcapng also writes the
+// very same packets as pcapng (one IDB, one EPB each), so the two formats are compared on
+// identical traffic.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,15 +36,16 @@ function readTemplate(name) {
 }
 
 const args = process.argv.slice(2);
-const out = args.find((a) => !a.startsWith('--'));
+const valueOf = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const out = args.find((a, i) => !a.startsWith('--') && (i === 0 || !['--bytes', '--connections', '--pcapng'].includes(args[i - 1])));
 if (!out) {
-  console.error('usage: node bench/make-capture.mjs OUT.pcap [--bytes N] [--short-only]');
+  console.error('usage: node bench/make-capture.mjs OUT.pcap [--bytes N] [--connections N] [--short-only] [--pcapng OUT.pcapng]');
   process.exit(2);
 }
 const shortOnly = args.includes('--short-only');
-const bytesArg = args.indexOf('--bytes');
-const shortConnections = 120000;
-const targetBytes = bytesArg >= 0 ? Number(args[bytesArg + 1]) : shortOnly ? 0 : 1.05e9;
+const shortConnections = valueOf('--connections') !== undefined ? Number(valueOf('--connections')) : 120000;
+const targetBytes = valueOf('--bytes') !== undefined ? Number(valueOf('--bytes')) : shortOnly ? 0 : 1.05e9;
+const outNg = valueOf('--pcapng');
 
 const short = readTemplate('01_http_node_conn_close.pcap');
 const bulk = readTemplate('07_loss10pct_600KB_client_side.pcap');
@@ -61,24 +65,67 @@ for (let i = 0, b = 0; i < shortConnections; i++) {
 }
 
 const CONCURRENT = 256;
-const fd = fs.openSync(out, 'w');
-const header = Buffer.alloc(24);
-header.writeUInt32LE(0xa1b2c3d4, 0);
-header.writeUInt16LE(2, 4);
-header.writeUInt16LE(4, 6);
-header.writeUInt32LE(262144, 16);
-header.writeUInt32LE(1, 20);
-let chunk = Buffer.alloc(8 << 20);
-let used = 0;
-const flush = () => {
-  fs.writeSync(fd, chunk, 0, used);
-  used = 0;
-};
-chunk.set(header, 0);
-used = 24;
+
+/** A file written through one large buffer: a few big writes instead of millions of small ones. */
+class Sink {
+  constructor(file) {
+    this.fd = fs.openSync(file, 'w');
+    this.chunk = Buffer.alloc(8 << 20);
+    this.used = 0;
+    this.written = 0;
+  }
+  /** Room for `n` more bytes at `this.used`. */
+  reserve(n) {
+    if (this.used + n > this.chunk.length) this.flush();
+    if (n > this.chunk.length) this.chunk = Buffer.alloc(n);
+  }
+  advance(n) {
+    this.used += n;
+    this.written += n;
+  }
+  flush() {
+    fs.writeSync(this.fd, this.chunk, 0, this.used);
+    this.used = 0;
+  }
+  close() {
+    this.flush();
+    fs.closeSync(this.fd);
+  }
+}
+
+const pcap = new Sink(out);
+pcap.reserve(24);
+pcap.chunk.writeUInt32LE(0xa1b2c3d4, 0);
+pcap.chunk.writeUInt16LE(2, 4);
+pcap.chunk.writeUInt16LE(4, 6);
+pcap.chunk.writeUInt32LE(262144, 16);
+pcap.chunk.writeUInt32LE(1, 20);
+pcap.advance(24);
+
+const ng = outNg ? new Sink(outNg) : null;
+if (ng) {
+  // Section header (little-endian, version 1.0, section length unknown), then one Ethernet
+  // interface without options: its timestamps are then in microseconds, as the pcap's.
+  const c = ng.chunk;
+  ng.reserve(48);
+  c.writeUInt32LE(0x0a0d0d0a, 0);
+  c.writeUInt32LE(28, 4);
+  c.writeUInt32LE(0x1a2b3c4d, 8);
+  c.writeUInt16LE(1, 12);
+  c.writeUInt16LE(0, 14);
+  c.writeInt32LE(-1, 16);
+  c.writeInt32LE(-1, 20);
+  c.writeUInt32LE(28, 24);
+  c.writeUInt32LE(1, 28);
+  c.writeUInt32LE(20, 32);
+  c.writeUInt16LE(1, 36);
+  c.writeUInt16LE(0, 38);
+  c.writeUInt32LE(262144, 40);
+  c.writeUInt32LE(20, 44);
+  ng.advance(48);
+}
 
 let clock = 1_700_000_000 * 1e6; // microseconds
-let written = 0;
 let packetsOut = 0;
 let next = 0;
 /** An open connection being replayed: template, position, rewrite parameters. */
@@ -104,27 +151,49 @@ while (open.length) {
     const c = open[k];
     const p = c.t.packets[c.at++];
     const d = p.data;
-    const need = 16 + d.length;
-    if (used + need > chunk.length) flush();
     clock += 7;
-    chunk.writeUInt32LE(Math.floor(clock / 1e6), used);
-    chunk.writeUInt32LE(clock % 1e6, used + 4);
-    chunk.writeUInt32LE(d.length, used + 8);
-    chunk.writeUInt32LE(p.orig, used + 12);
-    const o = used + 16;
+    pcap.reserve(16 + d.length);
+    const chunk = pcap.chunk;
+    const at = pcap.used;
+    chunk.writeUInt32LE(Math.floor(clock / 1e6), at);
+    chunk.writeUInt32LE(clock % 1e6, at + 4);
+    chunk.writeUInt32LE(d.length, at + 8);
+    chunk.writeUInt32LE(p.orig, at + 12);
+    const o = at + 16;
     d.copy(chunk, o);
-    // Rewrite IPv4 addresses, ports and sequence numbers, keeping each side consistent.
-    const fromClient = d.readUInt32BE(26) === c.t.clientIp && d.readUInt16BE(34) === c.t.clientPort;
-    chunk.writeUInt32BE(fromClient ? c.clientIp : c.serverIp, o + 26);
-    chunk.writeUInt32BE(fromClient ? c.serverIp : c.clientIp, o + 30);
-    chunk.writeUInt16BE(fromClient ? c.clientPort : c.serverPort, o + 34);
-    chunk.writeUInt16BE(fromClient ? c.serverPort : c.clientPort, o + 36);
-    const seq = d.readUInt32BE(38);
-    const ack = d.readUInt32BE(42);
-    chunk.writeUInt32BE((seq + (fromClient ? c.dClient : c.dServer)) >>> 0, o + 38);
-    if (d[47] & 0x10) chunk.writeUInt32BE((ack + (fromClient ? c.dServer : c.dClient)) >>> 0, o + 42);
-    used += need;
-    written += need;
+    // Rewrite IPv4 addresses, ports and sequence numbers, keeping each side consistent. The
+    // bulk template's few ICMPv6 packets are kept as they are.
+    if (d.readUInt16BE(12) === 0x0800 && d[23] === 6) {
+      const fromClient = d.readUInt32BE(26) === c.t.clientIp && d.readUInt16BE(34) === c.t.clientPort;
+      chunk.writeUInt32BE(fromClient ? c.clientIp : c.serverIp, o + 26);
+      chunk.writeUInt32BE(fromClient ? c.serverIp : c.clientIp, o + 30);
+      chunk.writeUInt16BE(fromClient ? c.clientPort : c.serverPort, o + 34);
+      chunk.writeUInt16BE(fromClient ? c.serverPort : c.clientPort, o + 36);
+      const seq = d.readUInt32BE(38);
+      const ack = d.readUInt32BE(42);
+      chunk.writeUInt32BE((seq + (fromClient ? c.dClient : c.dServer)) >>> 0, o + 38);
+      if (d[47] & 0x10) chunk.writeUInt32BE((ack + (fromClient ? c.dServer : c.dClient)) >>> 0, o + 42);
+    }
+    pcap.advance(16 + d.length);
+    if (ng) {
+      // The same frame, rewritten above, as an Enhanced Packet Block on interface 0.
+      const padded = (d.length + 3) & ~3;
+      const len = 32 + padded;
+      ng.reserve(len);
+      const b = ng.chunk;
+      const q = ng.used;
+      b.writeUInt32LE(6, q);
+      b.writeUInt32LE(len, q + 4);
+      b.writeUInt32LE(0, q + 8);
+      b.writeUInt32LE(Math.floor(clock / 2 ** 32), q + 12);
+      b.writeUInt32LE(clock % 2 ** 32, q + 16);
+      b.writeUInt32LE(d.length, q + 20);
+      b.writeUInt32LE(p.orig, q + 24);
+      chunk.copy(b, q + 28, o, o + d.length);
+      b.fill(0, q + 28 + d.length, q + 28 + padded);
+      b.writeUInt32LE(len, q + 28 + padded);
+      ng.advance(len);
+    }
     packetsOut++;
     if (c.at === c.t.packets.length) {
       if (next < plan.length) open[k] = start(next++);
@@ -132,8 +201,9 @@ while (open.length) {
     }
   }
 }
-flush();
-fs.closeSync(fd);
+pcap.close();
+ng?.close();
 console.log(
-  `${out}: ${((written + 24) / 1e9).toFixed(3)} GB, ${plan.length} connections (${bulkConnections} bulk), ${packetsOut} packets`,
+  `${out}: ${(pcap.written / 1e9).toFixed(3)} GB, ${plan.length} connections (${bulkConnections} bulk), ${packetsOut} packets` +
+    (ng ? `; ${outNg}: ${(ng.written / 1e9).toFixed(3)} GB, the same packets as pcapng` : ''),
 );

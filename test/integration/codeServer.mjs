@@ -66,7 +66,10 @@ export async function startCodeServer({ node24Bin = path.join(VSCODE_DIR, 'node2
   fs.mkdirSync(path.join(dirs[0], 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(dirs[0], 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': trust, 'workbench.tips.enabled': false }),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': trust, 'workbench.tips.enabled': false,
+      // VS Code's own guess of an untitled editor's language (it prefers languages used lately)
+      // would blur what the tests check: the extension's detection of capture text.
+      'workbench.editor.languageDetection': false, 'workbench.editor.historyBasedLanguageDetection': false }),
   );
   return {
     url,
