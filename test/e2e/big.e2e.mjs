@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from '../integration/codeServer.mjs';
+import { captureWebview } from './workbench.mjs';
 import { CHROMIUM_ARGS, workbenchUrl } from '../integration/runInCodeServer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,8 +23,7 @@ describe('a 250 MB capture in the editor (code-server + Chromium)', function () 
   let page;
   let folder;
   let total = 0;
-  const webview = () =>
-    page.frameLocator('iframe.webview.ready[src*="extensionId=tcp-explainer.tcp-explainer"]').frameLocator('#active-frame');
+  const webview = () => captureWebview(page);
   const rows = () => webview().locator('.conn-table tbody tr[data-stream]');
 
   before(async () => {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from '../integration/codeServer.mjs';
+import { captureWebview } from './workbench.mjs';
 import { CHROMIUM_ARGS, workbenchUrl } from '../integration/runInCodeServer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -61,7 +62,7 @@ describe('the capture editor in Restricted Mode (untrusted folder)', function ()
     await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30000 });
     await page.waitForTimeout(800);
     await page.keyboard.press('Enter');
-    const webview = page.frameLocator('iframe.webview.ready[src*="extensionId=tcp-explainer.tcp-explainer"]').frameLocator('#active-frame');
+    const webview = captureWebview(page);
     const row = webview.locator('.conn-table tbody tr[data-stream]').first();
     await row.waitFor({ timeout: 30000 });
     assert.match(await row.innerText(), /three-way handshake/);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from '../integration/codeServer.mjs';
+import { captureWebview, pickFromQuickInput } from './workbench.mjs';
 import { CHROMIUM_ARGS, workbenchUrl } from '../integration/runInCodeServer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,28 +19,9 @@ describe('the capture editor, driven like a person would (code-server + Chromium
   let cs;
   let browser;
   let page;
-  const webview = () =>
-    page.frameLocator('iframe.webview.ready[src*="extensionId=tcp-explainer.tcp-explainer"]').frameLocator('#active-frame');
+  const webview = () => captureWebview(page);
 
-  /** Types into Quick Open (Ctrl+P) or the command palette (F1) and takes the first match. */
-  async function pick(key, text, settle = 1000) {
-    // The quick input sometimes opens with its list still hidden (after a save, a theme change):
-    // close it and ask again, as a person would.
-    for (let attempt = 1; ; attempt++) {
-      await page.keyboard.press(key);
-      await page.keyboard.type(text);
-      try {
-        await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: attempt < 3 ? 8000 : 30000 });
-        break;
-      } catch (e) {
-        if (attempt >= 3) throw e;
-        await page.keyboard.press('Escape');
-        await page.waitForTimeout(500);
-      }
-    }
-    await page.waitForTimeout(settle);
-    await page.keyboard.press('Enter');
-  }
+  const pick = (key, text, settle = 1000) => pickFromQuickInput(page, key, text, settle);
   const quickOpen = (file) => pick('Control+P', file);
   const runCommand = (title) => pick('F1', title, 500);
 

@@ -1,0 +1,27 @@
+// What the end-to-end tests share about driving the workbench in Chromium.
+
+/** The capture editor's page inside its webview frames. */
+export const captureWebview = (page) =>
+  page.frameLocator('iframe.webview.ready[src*="extensionId=tcp-explainer.tcp-explainer"]').frameLocator('#active-frame');
+
+/**
+ * Types into Quick Open (Control+P) or the command palette (F1) and takes the first match. The
+ * quick input sometimes opens with its list still hidden (after a save, a theme change): close
+ * it and ask again, as a person would.
+ */
+export async function pickFromQuickInput(page, key, text, settle = 1000) {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press(key);
+    await page.keyboard.type(text);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: attempt < 3 ? 8000 : 30000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+    }
+  }
+  await page.waitForTimeout(settle);
+  await page.keyboard.press('Enter');
+}
