@@ -192,6 +192,34 @@ describe('capture text lines', () => {
     );
   });
 
+  it('tshark: an application line no later Ack sizes takes its length from its frame length less the sender\'s header size', () => {
+    // The client's alert is answered by a bare RST (no Ack): only its frame length (97) less the
+    // client's own header size says its length. The SYN (74, more options) and the server's RST
+    // (54, no timestamps) have other header sizes; the client's pure ACK (66, Len=0) has the right one.
+    const lines = [
+      '    1   0.000000     10.0.0.1 → 10.0.0.2     TCP 74 50000 → 443 [SYN] Seq=0 Win=64240 Len=0 MSS=1460 SACK_PERM TSval=100 TSecr=0 WS=128',
+      '    2   0.000100     10.0.0.2 → 10.0.0.1     TCP 74 443 → 50000 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0 MSS=1460 SACK_PERM TSval=200 TSecr=100 WS=128',
+      '    3   0.000200     10.0.0.1 → 10.0.0.2     TCP 66 50000 → 443 [ACK] Seq=1 Ack=1 Win=64256 Len=0 TSval=101 TSecr=200',
+      '    4   0.000300     10.0.0.2 → 10.0.0.1     TCP 566 443 → 50000 [PSH, ACK] Seq=1 Ack=1 Win=65280 Len=500 TSval=201 TSecr=101',
+      '    5   0.000400     10.0.0.1 → 10.0.0.2     TLSv1.2 97 Encrypted Alert',
+      '    6   0.000500     10.0.0.2 → 10.0.0.1     TCP 54 443 → 50000 [RST] Seq=501 Win=0 Len=0',
+    ];
+    const rebuilt = rebuildCapture(lines.join('\n'));
+    assert.deepEqual(rebuilt.tcp.filter((t) => t.inferred).map((t) => t.frame), [5]);
+    const rows = buildLadder(indexCapture(() => rebuiltSource(rebuilt)), { stream: 0 }).rows;
+    const alert = rows.find((r) => r.frame === 5);
+    assert.ok(alert, rows.map((r) => r.frame).join(','));
+    assert.deepEqual([alert.flags, alert.seq, alert.ack, alert.len], [['PSH', 'ACK'], 1, 501, 31]);
+    assert.deepEqual(rows.map((r) => r.frame), [1, 2, 3, 4, 5, 6]);
+    assert.ok(rebuilt.notes.some((n) => /1 line\(s\) of an application protocol.*For 1 of them no later Ack.*frame length alone/.test(n)), rebuilt.notes.join('\n'));
+
+    // Without the client's pure ACK only its SYN shows a header size, and a SYN's is not a data
+    // segment's: the alert is not guessed at.
+    const bare = rebuildCapture(lines.filter((_, k) => k !== 2).join('\n'));
+    assert.deepEqual(bare.tcp.filter((t) => t.inferred), []);
+    assert.ok(bare.notes.some((n) => /1 packet line\(s\) are not TCP, or show no TCP fields/.test(n)), bare.notes.join('\n'));
+  });
+
   it('detects the format from the first packet line, not the file name', () => {
     assert.equal(detectTextFormat('hello\n\n21:00:11.032717 IP 10.0.0.1.5 > 10.0.0.2.80: Flags [S], seq 1, win 10, length 0'), 'tcpdump');
     assert.equal(detectTextFormat('    1 0.000000    10.0.0.1 → 10.0.0.2    TCP 74 5 → 80 [SYN] Seq=0 Win=10 Len=0'), 'tshark');

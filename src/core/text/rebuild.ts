@@ -25,7 +25,7 @@ export interface RebuiltPacket {
   receiverBase: number | null;
   /** True when the text did not show the raw values, so seqRaw/ackRaw are invented (relative ones are right). */
   synthetic: boolean;
-  /** True for a tshark line of an application protocol whose TCP fields were rebuilt from the peer's Ack. */
+  /** True for a tshark line of an application protocol whose TCP fields were rebuilt from the lines around it. */
   inferred: boolean;
 }
 
@@ -207,10 +207,12 @@ function tsharkNumbers(segments: TextSegment[]): Map<TextSegment, Numbers> {
  * tshark shows an application protocol's line (HTTP...) without its TCP fields: no ports, no
  * numbers. The segment is rebuilt when the text pins it down: its sender is the side whose
  * next bytes the following segments account for (the sender's next seq, or the peer's Ack),
- * and the frame length agrees with the header overhead of that connection's other lines.
+ * and the frame length agrees with the header overhead of that connection's other lines. When
+ * no following segment accounts for them, the frame length less the sender's own header
+ * overhead sizes the segment (recorded in `sizedByFrame`).
  * Loopback has the same address on both sides, so both directions are tried.
  */
-function inferApplicationSegments(parsed: ParsedText, numbers: Map<TextSegment, Numbers>): Map<number, TextSegment> {
+function inferApplicationSegments(parsed: ParsedText, numbers: Map<TextSegment, Numbers>, sizedByFrame: Set<number>): Map<number, TextSegment> {
   const inferred = new Map<number, TextSegment>();
   const packets = parsed.packets;
   const segmentAt = (q: number): TextSegment | null => {
@@ -256,7 +258,7 @@ function inferApplicationSegments(parsed: ParsedText, numbers: Map<TextSegment, 
       if (server !== undefined) return server === sideKey(a);
       return a.port === b.port ? null : a.port < b.port;
     };
-    const options: Array<{ seg: TextSegment; near: TextSegment; score: number }> = [];
+    const options: Array<{ seg: TextSegment; near: TextSegment; score: number; sizedByFrame: boolean }> = [];
     for (const c of candidates) {
       const from = (x: TextSegment): boolean => sideKey(x.src) === sideKey(c.src) && sideKey(x.dst) === sideKey(c.dst);
       const to = (x: TextSegment): boolean => sideKey(x.src) === sideKey(c.dst) && sideKey(x.dst) === sideKey(c.src);
@@ -266,19 +268,30 @@ function inferApplicationSegments(parsed: ParsedText, numbers: Map<TextSegment, 
       let ackLast: number | null = null;
       let win: number | null = null;
       let overhead: number | null = null;
+      // The sender's own header size, from a printed line with the header its data segments have:
+      // not a SYN (more options), nor an RST (RFC 7323 lets it leave out the timestamps every
+      // other segment then carries, so TSval shows on those), nor one with SACK blocks.
+      let senderOverhead: number | null = null;
+      // The flags of the latest segment each way: after its own FIN or either side's RST the sender sends no more data.
+      let lastFromFlags: number | null = null;
+      let lastToFlags: number | null = null;
       for (let q = p - 1; q >= 0 && p - q < 5000; q--) {
         const x = segmentAt(q);
         if (!x) continue;
-        if (overhead === null && (from(x) || to(x)) && !(x.flags & TH_SYN) && x.frameLen !== null && packets[q]!.kind === 'tcp') overhead = x.frameLen - x.len;
+        const printed = packets[q]!.kind === 'tcp' && x.frameLen !== null && !(x.flags & TH_SYN);
+        if (overhead === null && printed && (from(x) || to(x))) overhead = x.frameLen! - x.len;
+        if (senderOverhead === null && printed && from(x) && !(x.flags & TH_RST) && x.sack.length === 0) senderOverhead = x.frameLen! - x.len;
         if (from(x)) {
+          lastFromFlags ??= x.flags;
           if (seqNext === null && x.seq !== null) seqNext = x.seq + uses(x);
           if (ackLast === null && x.ack !== null) ackLast = x.ack;
           if (win === null && x.win !== null) win = x.win;
         } else if (to(x)) {
+          lastToFlags ??= x.flags;
           if (seqNext === null && x.ack !== null) seqNext = x.ack;
           if (peerNext === null && x.seq !== null) peerNext = x.seq + uses(x);
         }
-        if (seqNext !== null && ackLast !== null && peerNext !== null && win !== null && overhead !== null) break;
+        if (seqNext !== null && ackLast !== null && peerNext !== null && win !== null && overhead !== null && senderOverhead !== null) break;
       }
       // How far the following segments say the sender's bytes went: its next seq, or the peer's Ack.
       let bound: number | null = null;
@@ -311,28 +324,40 @@ function inferApplicationSegments(parsed: ParsedText, numbers: Map<TextSegment, 
         syn.tsval = synAck.tsecr;
         syn.tsecr = synAck.tsecr !== null ? 0 : null;
         syn.tfo = 'cookie';
-        options.push({ seg: syn, near: synAck, score: 1 });
+        options.push({ seg: syn, near: synAck, score: 1, sizedByFrame: false });
         continue;
       }
-      if (seqNext === null || bound === null || bound <= seqNext) continue;
-      // The frame length less the connection's header overhead is the payload; else what the bound leaves.
-      let len = overhead !== null && other.frameLen !== null ? other.frameLen - overhead : bound - seqNext;
+      if (seqNext === null) continue;
+      const headerSize = senderOverhead ?? overhead;
+      let len: number;
       let flags = other.protocol === 'TCP' ? TH_ACK : TH_ACK | TH_PUSH;
-      if (len === 0 && bound - seqNext === 1) {
-        // No bytes, yet the peer acknowledges one more: the FIN that completed the message.
-        flags = TH_ACK | TH_FIN;
-      }
+      let sizedByFrame = false;
+      if (bound !== null && bound > seqNext) {
+        // The frame length less the header overhead is the payload; else what the bound leaves.
+        len = headerSize !== null && other.frameLen !== null ? other.frameLen - headerSize : bound - seqNext;
+        if (len === 0 && bound - seqNext === 1) {
+          // No bytes, yet the peer acknowledges one more: the FIN that completed the message.
+          flags = TH_ACK | TH_FIN;
+        }
+      } else if (senderOverhead !== null && other.frameLen !== null && other.frameLen > senderOverhead && !((lastFromFlags ?? 0) & (TH_FIN | TH_RST)) && !((lastToFlags ?? 0) & TH_RST)) {
+        // No later line says how far the bytes went (the peer answered with a bare RST, or the
+        // listing ends): only the frame length less the sender's own header size can. Nothing
+        // checks that guess, so any option a later line confirms goes first (score below).
+        len = other.frameLen - senderOverhead;
+        sizedByFrame = true;
+      } else continue;
       const span = len + (flags & TH_FIN ? 1 : 0);
-      if (len < 0 || len > 0x100000 || seqNext + span > bound) continue;
+      if (len < 0 || len > 0x100000 || (bound !== null && bound > seqNext && seqNext + span > bound)) continue;
       const ack = peerNext !== null && (ackLast === null || peerNext > ackLast) ? peerNext : ackLast;
       const fromServer = isServerSide(c.src, c.dst);
       const roleFits = role === null || fromServer === null || role === (fromServer ? 'server' : 'client');
-      options.push({ seg: appSegment(other, c.src, c.dst, flags, seqNext, ack, win, len), near: c.near, score: (seqNext + span === bound ? 2 : 0) + (roleFits ? 4 : 0) });
+      options.push({ seg: appSegment(other, c.src, c.dst, flags, seqNext, ack, win, len), near: c.near, score: sizedByFrame ? (roleFits ? -1 : -2) : (seqNext + span === bound ? 2 : 0) + (roleFits ? 4 : 0), sizedByFrame });
     }
     options.sort((x, y) => y.score - x.score);
     const chosen = options[0];
     if (!chosen) continue;
     inferred.set(p, chosen.seg);
+    if (chosen.sizedByFrame) sizedByFrame.add(p);
     const near = numbers.get(chosen.near)!;
     const forward = sideKey(chosen.near.src) === sideKey(chosen.seg.src);
     const senderBase = forward ? near.senderBase : near.receiverBase;
@@ -516,7 +541,10 @@ export function rebuildCapture(text: string): RebuiltText {
   const parsed = parseCaptureText(text);
   const tcp = parsed.packets.filter((p): p is Extract<TextPacket, { kind: 'tcp' }> => p.kind === 'tcp');
   const numbers = parsed.format === 'tshark' ? tsharkNumbers(tcp) : tcpdumpNumbers(tcp);
-  const inferred = parsed.format === 'tshark' && !tcp.some((s) => numbers.get(s)!.numbers === 'absolute') ? inferApplicationSegments(parsed, numbers) : new Map<number, TextSegment>();
+  /** Application lines whose length only their frame length says (no later Ack does). */
+  const sizedByFrame = new Set<number>();
+  const inferred =
+    parsed.format === 'tshark' && !tcp.some((s) => numbers.get(s)!.numbers === 'absolute') ? inferApplicationSegments(parsed, numbers, sizedByFrame) : new Map<number, TextSegment>();
   const notes: string[] = [];
 
   // Window scaling, as Wireshark applies it: both SYNs offered it, and never on a SYN.
@@ -626,9 +654,11 @@ export function rebuildCapture(text: string): RebuiltText {
     notes.push('Some connections start with a bare ACK, whose sequence number tcpdump does not print: their raw numbers are invented, the relative ones are exact.');
   }
   const inferredCount = rebuilt.filter((r) => r.inferred).length;
+  const framedCount = rebuilt.filter((r) => r.inferred && sizedByFrame.has(r.packet)).length;
   if (inferredCount) {
+    const framed = framedCount ? ` For ${framedCount} of them no later Ack says where their bytes end: their length rests on the frame length alone.` : '';
     notes.push(
-      `${inferredCount} line(s) of an application protocol (HTTP...) show no TCP fields: each was rebuilt from the peer's next Ack (its length) and the sender's previous segment. \`tshark --disable-protocol http\` prints their TCP fields.`,
+      `${inferredCount} line(s) of an application protocol (HTTP, TLS...) show no TCP fields: each was rebuilt from the sender's previous segment; its length is the frame length less the header size of the connection's other lines, checked against the peer's next Ack (or that Ack alone when no line shows the header size).${framed} \`tshark --disable-protocol http --disable-protocol tls\` prints their TCP fields.`,
     );
   }
   const others = parsed.packets.length - rebuilt.length - unreadable;
