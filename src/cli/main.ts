@@ -12,6 +12,7 @@ import {
   conversationRecord,
   secondsBetween,
   segmentInfo,
+  segmentTimeTexts,
 } from '../core/report';
 import { PacketRecordVisitor, ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
 import { TcpConversation } from '../core/tcp/analysis';
@@ -25,23 +26,36 @@ import { describeStep } from '../core/explain/steps';
 import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
 import { buildLadder, streamFacts } from '../core/tcp/ladder';
 import { controlsEscaped } from '../core/escape';
+import { FOLLOW_FORMATS, FollowFormat, NoSuchStream, runFollow } from './follow';
+import { PacketApps, appJson, appLineText } from './app';
+import { NoSuchFrame, runPacket } from './packet';
 
 const USAGE = `Usage: tcp-explainer <command> FILE [options]
 
 Commands:
   packets FILE [--json] [-Y EXPR]
-                                every TCP segment: stream, relative seq/ack, window, analysis
+                                every TCP segment: stream, times (since the connection's first
+                                and previous segment), relative seq/ack, window, analysis, and
+                                the HTTP or TLS messages it starts (found by content, any port)
   conversations FILE [--json] [-Y EXPR]
                                 every TCP connection (tcp.stream): endpoints, counts, completeness, iRTT
   explain FILE [--stream N] [--lang en|zh-cn] [--format F] [--absolute]
                                 how each connection opened and closed, who closed first, the
                                 options, iRTT and events; with --stream, every step explained
+  follow FILE --stream N [--format text|hex|raw|json]
+                                Follow TCP Stream: the connection's bytes, each once, in order;
+                                raw prints what tshark -q -z follow,tcp,raw,N prints
+  packet FILE --frame N [--json] [--lang en|zh-cn]
+                                one frame's layers: every field named as Wireshark names it, with
+                                its place in the frame, its value and what it means; then its bytes
 
 Options:
   --json        machine-readable output (packets: one JSON object per line; conversations: an array)
   --format F    explain as text (default), json, markdown, mermaid (sequence diagram) or svg;
-                markdown, mermaid and svg draw one connection (--stream N)
+                markdown, mermaid and svg draw one connection (--stream N);
+                follow as text (default), hex (a dump per piece), raw or json
   --absolute    explain with absolute sequence numbers instead of relative ones
+  --frame N     packet: the frame's number, as Wireshark numbers frames (from 1)
   -Y EXPR       only the connections that pass a Wireshark-style filter over connections:
                 ip.addr == 10.0.0.1, tcp.port == 4000, tcp.stream == 17, tcp.completeness,
                 frame.time_relative > 2, opening == "refused", closing == "reset",
@@ -70,6 +84,9 @@ interface Args {
   lang: 'en' | 'zh-cn';
   /** -Y: only the connections that pass (packets: only their segments). */
   filter: CompiledFilter | null;
+  followFormat: FollowFormat;
+  /** packet --frame N. */
+  frame: number | null;
 }
 
 function parseArgs(argv: string[]): Args | null {
@@ -85,11 +102,11 @@ function parseArgs(argv: string[]): Args | null {
   const positional = parsed.positionals;
   if (positional.length === 0) return null;
   const [command, file, ...extra] = positional;
-  if (command !== 'packets' && command !== 'conversations' && command !== 'explain') throw new UsageError(`unknown command "${controlsEscaped(command ?? '')}"`);
+  if (command !== 'packets' && command !== 'conversations' && command !== 'explain' && command !== 'follow' && command !== 'packet') throw new UsageError(`unknown command "${controlsEscaped(command ?? '')}"`);
   if (!file) throw new UsageError(`${command} needs a capture FILE`);
   if (extra.length) throw new UsageError(`unexpected argument "${controlsEscaped(extra[0]!)}"`);
   let format: ExplainFormat | null = null;
-  if (o.format !== undefined) {
+  if (o.format !== undefined && command !== 'follow') {
     if (!FORMATS.includes(o.format as ExplainFormat)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`);
     format = o.format as ExplainFormat;
   }
@@ -102,6 +119,26 @@ function parseArgs(argv: string[]): Args | null {
   const json = o.json === true;
   if (format && command !== 'explain') throw new UsageError('--format is for explain');
   if (format && format !== 'json' && json) throw new UsageError(`--json and --format ${format} disagree`);
+  let followFormat: FollowFormat = json ? 'json' : 'text';
+  if (command === 'follow') {
+    if (o.format !== undefined) {
+      if (!FOLLOW_FORMATS.includes(o.format as FollowFormat)) throw new UsageError(`follow --format is one of ${FOLLOW_FORMATS.join(', ')}`);
+      if (json && o.format !== 'json') throw new UsageError(`--json and --format ${o.format} disagree`);
+      followFormat = o.format as FollowFormat;
+    }
+    if (stream === null) throw new UsageError('follow needs --stream N (a tcp.stream number, as the conversations command lists them)');
+    if (o.filter !== undefined) throw new UsageError('-Y is for packets and conversations (follow takes --stream N)');
+  }
+  let frame: number | null = null;
+  if (o.frame !== undefined) {
+    if (command !== 'packet') throw new UsageError('--frame is for packet');
+    if (!/^\d+$/.test(o.frame) || Number(o.frame) < 1) throw new UsageError('--frame needs a frame number (from 1)');
+    frame = Number(o.frame);
+  }
+  if (command === 'packet') {
+    if (frame === null) throw new UsageError('packet needs --frame N (a frame number, as Wireshark numbers frames)');
+    if (o.filter !== undefined || o.stream !== undefined || o.format !== undefined || o.absolute) throw new UsageError('packet takes --frame N, --json and --lang');
+  }
   let filter: CompiledFilter | null = null;
   if (o.filter !== undefined) {
     if (command === 'explain') throw new UsageError('-Y is for packets and conversations (explain takes --stream N)');
@@ -118,6 +155,8 @@ function parseArgs(argv: string[]): Args | null {
     stream,
     lang: (o.lang as 'en' | 'zh-cn' | undefined) ?? 'en',
     filter,
+    followFormat,
+    frame,
   };
 }
 
@@ -133,6 +172,7 @@ function parseArgv(argv: string[]) {
       format: { type: 'string' },
       stream: { type: 'string' },
       lang: { type: 'string' },
+      frame: { type: 'string' },
       filter: { type: 'string', short: 'Y' },
     },
   });
@@ -213,26 +253,42 @@ function runPackets(file: string, json: boolean, filter: CompiledFilter | null, 
   try {
     // With -Y, a first pass finds the connections that pass; their segments are printed.
     const passes = filter && filter.kind !== 'all' ? matchingStreams(open, filter).passes : null;
+    const apps = new PacketApps((line) => out.line(line));
     const onRecord: PacketRecordVisitor = (packet, rec, f, seg) => {
       if (passes && !passes(packet.stream)) return;
       if (json) {
-        out.line(jsonText(packet));
+        // The times with tshark's nine decimals (JSON.stringify would write 0.0000001 as 1e-7).
+        const times = segmentTimeTexts(rec, seg);
+        apps.add(rec, f, seg, (app) => {
+          const messages = appJson(app);
+          return jsonText(messages ? { ...packet, app: messages } : packet).replace(TIME_RELATIVE_JSON, `$1${times.relative}`).replace(TIME_DELTA_JSON, `$1${times.delta}`);
+        });
         return;
       }
       const peer = seg.inFlow1 ? seg.conversation.flow2 : seg.conversation.flow1;
       const t = secondsBetween(t0Sec, t0Nsec, rec.tsSec, rec.tsNsec).toFixed(6);
       const info = segmentInfo(f, seg, packet, peer.baseSeq);
-      out.line(`${String(rec.frame).padStart(6)} ${t.padStart(11)} ${String(packet.stream).padStart(4)} ${packet.src} → ${packet.dst} ${info}`);
+      const line = `${String(rec.frame).padStart(6)} ${t.padStart(11)} ${String(packet.stream).padStart(4)} ${packet.src} → ${packet.dst} ${info}`;
+      // What the segment carried ends the line, once known (see PacketApps).
+      apps.add(rec, f, seg, (app) => {
+        const carried = appLineText(app);
+        return carried ? `${line} · ${controlsEscaped(carried)}` : line;
+      });
     };
     // Times count from the capture's first frame, as Wireshark's Time column does.
-    return scanPacketRecords(open, onRecord, (firstPass) => {
+    const summary = scanPacketRecords(open, onRecord, (firstPass) => {
       t0Sec = firstPass.firstSec;
       t0Nsec = firstPass.firstNsec;
     });
+    apps.finish();
+    return summary;
   } finally {
     input.close();
   }
 }
+
+const TIME_RELATIVE_JSON = /("time_relative":)-?[\d.]+(?:e[-+]?\d+)?/;
+const TIME_DELTA_JSON = /("time_delta":)-?[\d.]+(?:e[-+]?\d+)?/;
 
 /** The streams that pass a filter: one pass that classifies each connection (no per-packet memory). */
 function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summary: ScanSummary; passes: (stream: number) => boolean } {
@@ -338,10 +394,12 @@ function runExplain(args: Args, out: Output): ScanSummary {
         n: r.n + 1,
         frame: r.frame,
         time: r.time,
+        delta: r.delta,
         direction: r.toServer ? 'to-server' : 'to-client',
         label: r.label,
         analysis: r.analysis,
         kind: r.step.kind,
+        wait: r.step.wait,
         client: r.client,
         server: r.server,
         note: describeStep(r, args.lang, ladder.server.port),
@@ -361,11 +419,39 @@ function runExplain(args: Args, out: Output): ScanSummary {
     const state = (s: { state: string; inferred: boolean }): string => (s.inferred ? `${s.state}?` : s.state);
     for (const r of ladder.rows) {
       const arrow = r.toServer ? 'C → S' : 'C ← S';
-      out.line(`  ${String(r.n + 1).padStart(3)} ${r.time.toFixed(6).padStart(11)}  ${arrow}  ${controlsEscaped(r.label)}${r.analysis.length ? ` [${r.analysis.join(', ')}]` : ''}`);
+      // When: since the connection's first segment, and since the one before it.
+      const delta = `${r.delta < 0 ? '-' : '+'}${Math.abs(r.delta).toFixed(6)}`;
+      out.line(`  ${String(r.n + 1).padStart(3)} ${r.time.toFixed(6).padStart(11)} ${delta.padStart(10)}  ${arrow}  ${controlsEscaped(r.label)}${r.analysis.length ? ` [${r.analysis.join(', ')}]` : ''}`);
       out.line(`      ${state(r.client)} / ${state(r.server)}: ${controlsEscaped(describeStep(r, args.lang, ladder.server.port).short)}`);
     }
   }
   return index.summary;
+}
+
+function runFollowCommand(args: Args, out: Output): ScanSummary {
+  const input = new Input(args.file);
+  input.reportNotes();
+  try {
+    return runFollow(args.file, args.stream!, args.followFormat, input.open, out);
+  } catch (e) {
+    if (e instanceof NoSuchStream) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    input.close();
+  }
+}
+
+function runPacketCommand(args: Args, out: Output): ScanSummary {
+  const input = new Input(args.file);
+  input.reportNotes();
+  try {
+    return runPacket(args.file, args.frame!, args.json, args.lang, input.open, out);
+  } catch (e) {
+    if (e instanceof NoSuchFrame) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    input.close();
+  }
 }
 
 function describeCapture(file: string, s: ScanSummary, fromText: boolean): string {
@@ -459,7 +545,11 @@ export function main(argv: string[]): number {
         ? runPackets(args.file, args.json, args.filter, out)
         : args.command === 'explain'
           ? runExplain(args, out)
-          : runConversations(args.file, args.json, args.filter, out);
+          : args.command === 'follow'
+            ? runFollowCommand(args, out)
+            : args.command === 'packet'
+              ? runPacketCommand(args, out)
+              : runConversations(args.file, args.json, args.filter, out);
     out.flush();
     reportProblems(args.file, summary);
     return 0;

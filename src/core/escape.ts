@@ -95,3 +95,67 @@ export function xmlText(s: string): string {
       hexEscape(c),
     );
 }
+
+/** One run of a payload shown as text: characters as they are, or one byte or mark escaped. */
+export interface TextRun {
+  text: string;
+  /** True for `\xNN` / `\uNNNN`: a byte that is not text, or a control, shown by its number. */
+  escaped: boolean;
+}
+
+/**
+ * Payload bytes as text, the way Follow TCP Stream shows them: UTF-8 where the bytes are
+ * well-formed UTF-8, line feeds and tabs kept (a CR before an LF is part of the line break),
+ * and every other control, invalid byte or bidirectional mark escaped, so nothing in a
+ * stranger's payload can steer a terminal or reorder what is read.
+ */
+export function bytesAsText(bytes: Uint8Array): TextRun[] {
+  const runs: TextRun[] = [];
+  let plain = '';
+  const flush = (): void => {
+    if (plain) runs.push({ text: plain, escaped: false });
+    plain = '';
+  };
+  const escape = (s: string): void => {
+    flush();
+    const last = runs[runs.length - 1];
+    if (last?.escaped) last.text += s;
+    else runs.push({ text: s, escaped: true });
+  };
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      if (b === 0x0a || b === 0x09) plain += String.fromCharCode(b);
+      else if (b === 0x0d && bytes[i + 1] === 0x0a) {
+        // The line feed that follows makes the break.
+      } else if (b < 0x20 || b === 0x7f) escape(`\\x${b.toString(16).padStart(2, '0')}`);
+      else plain += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    // A well-formed UTF-8 sequence (no overlongs, no surrogates, at most U+10FFFF), or one escaped byte.
+    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    let cp = need === 1 ? b & 0x1f : need === 2 ? b & 0x0f : b & 0x07;
+    let ok = need > 0 && i + need < n;
+    for (let k = 1; ok && k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (c & 0x3f);
+    }
+    if (ok && ((need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need === 3 && (cp < 0x10000 || cp > 0x10ffff)))) ok = false;
+    if (!ok) {
+      escape(`\\x${b.toString(16).padStart(2, '0')}`);
+      i++;
+      continue;
+    }
+    const ch = String.fromCodePoint(cp);
+    CONTROLS.lastIndex = 0;
+    if (CONTROLS.test(ch)) escape(`\\u${cp.toString(16).padStart(4, '0')}`);
+    else plain += ch;
+    i += need + 1;
+  }
+  flush();
+  return runs;
+}

@@ -42,6 +42,34 @@ export function secondsBetween(aSec: number, aNsec: number, bSec: number, bNsec:
   return bSec - aSec + (bNsec - aNsec) / 1e9;
 }
 
+/**
+ * The time from (aSec, aNsec) to (bSec, bNsec) as tshark prints a relative time (tcp.time_delta,
+ * tcp.time_relative): a sign when it runs backwards, then seconds and nine decimals, exact.
+ */
+export function formatSpan(aSec: number, aNsec: number, bSec: number, bNsec: number): string {
+  let sec = bSec - aSec;
+  let nsec = bNsec - aNsec;
+  // Both parts take the sign of the whole, as Wireshark's nstime_delta leaves them.
+  if (sec > 0 && nsec < 0) {
+    sec -= 1;
+    nsec += 1e9;
+  } else if (sec < 0 && nsec > 0) {
+    sec += 1;
+    nsec -= 1e9;
+  }
+  return `${sec < 0 || nsec < 0 ? '-' : ''}${Math.abs(sec)}.${String(Math.abs(nsec)).padStart(9, '0')}`;
+}
+
+/**
+ * formatSpan as a number: the double nearest to what tshark prints, so `Number(tshark's text)`
+ * equals it (secondsBetween loses the last digits of epoch times).
+ */
+export function spanSeconds(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
+  const ns = (bSec - aSec) * 1e9 + (bNsec - aNsec);
+  // Below 2^53 ns (104 days) the nanoseconds are exact and one division rounds them once.
+  return Number.isSafeInteger(ns) ? ns / 1e9 : Number(formatSpan(aSec, aNsec, bSec, bNsec));
+}
+
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'] as const;
 
 /** Flag names in Wireshark's order: "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE". */
@@ -62,6 +90,10 @@ export function flagsLabel(flags: number): string {
 export interface PacketRecord {
   frame: number;
   time: string;
+  /** tcp.time_relative: seconds since the connection's first segment (9 decimals, as tshark). */
+  time_relative: number;
+  /** tcp.time_delta: seconds since the connection's previous segment (negative when time runs backwards). */
+  time_delta: number;
   stream: number;
   src: string;
   srcport: number;
@@ -116,6 +148,8 @@ export function packetRecord(
   const out: PacketRecord = {
     frame: rec.frame,
     time: formatEpoch(rec.tsSec, rec.tsNsec),
+    time_relative: spanSeconds(seg.conversation.firstSec, seg.conversation.firstNsec, rec.tsSec, rec.tsNsec),
+    time_delta: spanSeconds(seg.prevSec, seg.prevNsec, rec.tsSec, rec.tsNsec),
     stream: seg.conversation.stream,
     src: formatAddress(f.data, f.srcAddrOffset, f.addrLen),
     srcport: f.srcPort,
@@ -134,6 +168,14 @@ export function packetRecord(
   if (seg.dupAckNum) out.dup_ack = seg.dupAckNum;
   if (f.truncated) out.truncated = true;
   return out;
+}
+
+/** tcp.time_relative and tcp.time_delta of a segment, as tshark prints them ("0.000019000"). */
+export function segmentTimeTexts(rec: CaptureRecord, seg: SegmentAnalysis): { relative: string; delta: string } {
+  return {
+    relative: formatSpan(seg.conversation.firstSec, seg.conversation.firstNsec, rec.tsSec, rec.tsNsec),
+    delta: formatSpan(seg.prevSec, seg.prevNsec, rec.tsSec, rec.tsNsec),
+  };
 }
 
 /** Expert markers as Wireshark prefixes them to the Info column. */

@@ -6,6 +6,10 @@
 import type { ConnectionExplanation } from '../core/explain/connection';
 import type { ClosingScenario, OpeningScenario } from '../core/explain/scenario';
 import type { Ladder } from '../core/tcp/ladder';
+import type { AnatomyLayer } from '../core/anatomy/types';
+import type { FrameApp } from '../core/app/attribution';
+
+export type { AnatomyField, AnatomyLayer } from '../core/anatomy/types';
 
 export interface ConnectionRow {
   stream: number;
@@ -20,6 +24,8 @@ export interface ConnectionRow {
   opened: string;
   /** The closing in a few words ("four-way close, client first", "reset by server"). */
   ended: string;
+  /** What the connection carried in one line ("HTTP GET / → 200", "TLS example.test"), or '' when nothing was recognised. Text from the capture: show it as text. */
+  carried: string;
   packets: number;
   bytesToServer: number;
   bytesToClient: number;
@@ -72,6 +78,42 @@ export interface RowsPage {
   overview: CaptureOverview;
 }
 
+/** A segment's layers and its bytes, for the inspector beside the ladder. */
+export interface AnatomyView {
+  stream: number;
+  /** The segment's place in its connection (the ladder row). */
+  n: number;
+  frame: number;
+  capLen: number;
+  origLen: number;
+  /** Where the captured bytes stop when the snapshot length cut the packet (else null). */
+  cutAt: number | null;
+  layers: AnatomyLayer[];
+  /** Why decoding stopped before TCP, when it did. */
+  problem: string | null;
+  /** The frame's captured bytes, base64. */
+  bytes: string;
+}
+
+/** One piece of Follow TCP Stream, in the order both directions' bytes are shown. */
+export type FollowItem =
+  | { kind: 'data'; from: 'client' | 'server'; frame: number; /** ladder row of that frame */ n: number; seq: number; /** base64 */ data: string }
+  | { kind: 'missing'; from: 'client' | 'server'; seq: number; len: number };
+
+/** A page of a connection's bytes, both directions in sequence order, each byte once. */
+export interface FollowPage {
+  stream: number;
+  client: string;
+  server: string;
+  /** Items [first, first + items.length) of `total`. */
+  first: number;
+  total: number;
+  items: FollowItem[];
+  /** Bytes each side sent (each counted once) and the bytes never captured. */
+  bytes: { client: number; server: number };
+  missing: { client: number; server: number };
+}
+
 /** Words the webview shows, in the user's language (the host picks it). */
 export type Strings = Record<string, string>;
 
@@ -92,8 +134,8 @@ export type ToWebview =
   | { type: 'rows'; seq: number; page: RowsPage }
   /** The capture could not be read. */
   | { type: 'error'; message: string }
-  /** A page of a ladder, answering `ladder`. */
-  | { type: 'ladder'; ladder: Ladder; explanation?: ConnectionExplanation }
+  /** A page of a ladder, answering `ladder`, with what each of its segments carried. */
+  | { type: 'ladder'; ladder: Ladder; explanation?: ConnectionExplanation; carried?: FrameApp[] }
   /** Show this connection (from the command or the quick pick). */
   | { type: 'select'; stream: number }
   /** Put this text on the clipboard (the webview has the user's focus, so it can). */
@@ -101,7 +143,13 @@ export type ToWebview =
   /** The language setting changed. */
   | { type: 'language'; lang: 'en' | 'zh-cn'; strings: Strings }
   /** The sequence-number setting changed. */
-  | { type: 'numbers'; numbers: 'relative' | 'absolute' };
+  | { type: 'numbers'; numbers: 'relative' | 'absolute' }
+  /** A segment's layers and bytes, answering `anatomy`. */
+  | { type: 'anatomy'; anatomy: AnatomyView }
+  /** A page of Follow TCP Stream, answering `follow`. */
+  | { type: 'follow'; page: FollowPage }
+  /** A request about a connection could not be answered (shown where it was asked). */
+  | { type: 'failed'; request: 'anatomy' | 'follow'; stream: number; message: string };
 
 export type FromWebview =
   /** The webview is loaded and listening. */
@@ -115,4 +163,10 @@ export type FromWebview =
   /** A button above the ladder: copy the explanation or export the diagram. */
   | { type: 'export'; stream: number; format: 'markdown' | 'mermaid' | 'svg' }
   /** The webview's clipboard write of a `copy` worked (or not: then the host writes it). */
-  | { type: 'copied'; stream: number; ok: boolean; text: string };
+  | { type: 'copied'; stream: number; ok: boolean; text: string }
+  /** The layers and bytes of segment `n` of a connection. */
+  | { type: 'anatomy'; stream: number; n: number }
+  /** Items [first, first + count) of a connection's Follow TCP Stream. */
+  | { type: 'follow'; stream: number; first: number; count: number }
+  /** Save the bytes one side sent (in sequence order, each once) to a file the user picks. */
+  | { type: 'saveBytes'; stream: number; from: 'client' | 'server' };

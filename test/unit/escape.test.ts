@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import MarkdownIt from 'markdown-it';
 import { SaxesParser } from 'saxes';
-import { controlsEscaped, markdownCell, markdownCode, markdownText, mermaidText, plainUiText, xmlText } from '../../src/core/escape';
+import { bytesAsText, controlsEscaped, markdownCell, markdownCode, markdownText, mermaidText, plainUiText, xmlText } from '../../src/core/escape';
 import { FILE_NAMES, HOSTILE, HOSTILE_LINE, HOSTILE_TEXT, RESOLVED_NAMES } from '../helpers/injection';
 
 /*
@@ -248,5 +248,23 @@ describe('escaping for each place a string from a file is shown', () => {
       if (out !== null && r.title !== expectedXml(raw, true)) return `attribute ${JSON.stringify(r.title)}`;
       return null;
     }, xmlText);
+  });
+
+  it('bytesAsText: UTF-8 as text, line breaks kept, every control, stray byte and bidi mark shown by its number (issue 9)', () => {
+    const bytes = (...parts: Array<string | number[]>): Uint8Array =>
+      Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'utf8')] : p)));
+    const shown = (b: Uint8Array): string => bytesAsText(b).map((r) => (r.escaped ? `«${r.text}»` : r.text)).join('');
+    assert.equal(shown(bytes('GET / HTTP/1.1\r\nHost: x\r\n\r\n')), 'GET / HTTP/1.1\nHost: x\n\n');
+    assert.equal(shown(bytes('tab\there, 你好, é')), 'tab\there, 你好, é');
+    assert.equal(shown(bytes('a', [0x1b], '[31m', [0x00, 0x7f], 'b')), 'a«\\x1b»[31m«\\x00\\x7f»b');
+    // A lone CR, a stray continuation byte, an overlong form, a surrogate, a cut sequence.
+    assert.equal(shown(bytes('x', [0x0d], 'y')), 'x«\\x0d»y');
+    assert.equal(shown(bytes([0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xe4, 0xbd])), '«\\x80\\xc0\\xaf\\xed\\xa0\\x80\\xe4\\xbd»');
+    // C1 controls and the bidi override, well-formed UTF-8 but never shown as themselves.
+    assert.equal(shown(bytes('a\u0085b\u202ec\u2066')), 'a«\\u0085»b«\\u202e»c«\\u2066»');
+    // Whatever the bytes, the text holds no control but the line feed and the tab.
+    const all = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff);
+    const text = bytesAsText(all).map((r) => r.text).join('');
+    assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text));
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GLOSSARY_TERMS, glossary } from '../../src/core/explain/glossary';
 import { SCENARIO_TEXTS } from '../../src/core/explain/scenario';
-import { ANALYSIS_TEXTS, STEP_TEXTS } from '../../src/core/explain/steps';
+import { ANALYSIS_TEXTS, STEP_TEXTS, WAIT_TEXTS } from '../../src/core/explain/steps';
 import { uiKeys } from '../../src/extension/strings';
 import { ROOT } from '../helpers/paths';
 
@@ -61,6 +61,10 @@ describe('both languages say everything', () => {
       samePlaceholders(table.en, table['zh-cn'], name);
     }
     sameKeys(ANALYSIS_TEXTS.en, ANALYSIS_TEXTS['zh-cn'], 'analysis labels');
+    sameKeys(WAIT_TEXTS.en, WAIT_TEXTS['zh-cn'], 'waits');
+    for (const k of Object.keys(WAIT_TEXTS.en) as Array<keyof typeof WAIT_TEXTS.en>) {
+      samePlaceholders({ s: WAIT_TEXTS.en[k].short, f: WAIT_TEXTS.en[k].full }, { s: WAIT_TEXTS['zh-cn'][k].short, f: WAIT_TEXTS['zh-cn'][k].full }, `wait ${k}`);
+    }
   });
 
   it('webview words', () => {

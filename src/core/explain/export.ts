@@ -3,7 +3,7 @@ import { SideState } from '../tcp/states';
 import { ConnectionExplanation, narrateConnection } from './connection';
 import { endpointText } from '../decode/address';
 import { Lang } from './glossary';
-import { describeStep } from './steps';
+import { describeStep, formatDuration } from './steps';
 import { markdownCell, markdownCode, mermaidText, xmlText } from '../escape';
 
 /**
@@ -16,6 +16,8 @@ const WORDS = {
   en: {
     steps: 'Step by step',
     time: 'Time (s)',
+    delta: 'Since previous',
+    seconds: 's',
     dir: 'Direction',
     segment: 'Segment',
     client: 'Client',
@@ -30,6 +32,8 @@ const WORDS = {
   'zh-cn': {
     steps: '逐步说明',
     time: '时间（秒）',
+    delta: '距上一个',
+    seconds: '秒',
     dir: '方向',
     segment: '报文段',
     client: '客户端',
@@ -47,6 +51,20 @@ function stateText(s: SideState): string {
   return s.inferred ? `${s.state}?` : s.state;
 }
 
+/** "+9.59 ms": the time since the connection's previous segment (none on its first). */
+function deltaText(r: LadderRow, lang: Lang): string {
+  if (r.n === 0) return '';
+  return `${r.delta >= 0 ? '+' : ''}${formatDuration(r.delta, lang)}`;
+}
+
+/** "0.009731 s (+9.59 ms)": when a segment came, since the connection's first and since the one before. */
+function timeText(r: LadderRow, lang: Lang): string {
+  const delta = deltaText(r, lang);
+  const at = `${r.time.toFixed(6)} ${WORDS[lang].seconds}`;
+  if (!delta) return at;
+  return lang === 'zh-cn' ? `${at}（${delta}）` : `${at} (${delta})`;
+}
+
 function labelWithAnalysis(r: LadderRow): string {
   return r.analysis.length ? `${r.label} ${r.analysis.map((a) => `[${a.replace(/_/g, ' ')}]`).join(' ')}` : r.label;
 }
@@ -59,12 +77,12 @@ export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, la
   const out: string[] = [`## ${n.title}`, '', n.summary.join(lang === 'zh-cn' ? '' : ' '), ''];
   for (const d of n.details) out.push(`- ${d}`);
   out.push('', `### ${w.steps}`, '', w.numbers[ladder.numbers], '');
-  out.push(`| # | ${w.time} | ${w.dir} | ${w.segment} | ${w.client} | ${w.server} | ${w.note} |`, '|---:|---:|:---:|---|---|---|---|');
-  out.push(`|  |  |  | *${w.before}* | ${stateText(ladder.initial.client)} | ${stateText(ladder.initial.server)} |  |`);
+  out.push(`| # | ${w.time} | ${w.delta} | ${w.dir} | ${w.segment} | ${w.client} | ${w.server} | ${w.note} |`, '|---:|---:|---:|:---:|---|---|---|---|');
+  out.push(`|  |  |  |  | *${w.before}* | ${stateText(ladder.initial.client)} | ${stateText(ladder.initial.server)} |  |`);
   for (const r of ladder.rows) {
     const words = describeStep(r, lang, ladder.server.port);
     out.push(
-      `| ${r.n + 1} | ${r.time.toFixed(6)} | ${r.toServer ? '→' : '←'} | ${markdownCell(markdownCode(labelWithAnalysis(r)))} | ${stateText(r.client)} | ${stateText(r.server)} | ${markdownCell(words.short)} |`,
+      `| ${r.n + 1} | ${r.time.toFixed(6)} | ${deltaText(r, lang)} | ${r.toServer ? '→' : '←'} | ${markdownCell(markdownCode(labelWithAnalysis(r)))} | ${stateText(r.client)} | ${stateText(r.server)} | ${markdownCell(words.short)} |`,
     );
   }
   if (ladder.first + ladder.rows.length < ladder.total) out.push('', w.more.replace('{n}', String(ladder.total - ladder.first - ladder.rows.length)));
@@ -92,7 +110,7 @@ export function ladderMermaid(ladder: Ladder, lang: Lang = 'en'): string {
       out.push(`    Note over C,S: ${mermaidText(w.phase[phase])}`);
     }
     const note = describeStep(r, lang, ladder.server.port).short;
-    out.push(`    ${r.toServer ? 'C->>S' : 'S->>C'}: ${mermaidText(labelWithAnalysis(r))}<br/>${mermaidText(note)}`);
+    out.push(`    ${r.toServer ? 'C->>S' : 'S->>C'}: ${mermaidText(labelWithAnalysis(r))}<br/>${mermaidText(note)}<br/>${mermaidText(timeText(r, lang))}`);
     const c = stateText(r.client);
     const s = stateText(r.server);
     if (c !== client) out.push(`    Note over C: ${c}`);
@@ -119,7 +137,7 @@ export function ladderSvg(ladder: Ladder, lang: Lang = 'en'): string {
     text(x, y, stateText(s), `class="state${s.inferred ? ' inferred' : ''}" text-anchor="${anchor}"`);
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Segoe UI, Helvetica, Arial, 'Noto Sans CJK SC', sans-serif" font-size="13">`,
-    '<style>.label{fill:#1f2328}.note{fill:#57606a;font-size:12px}.state{fill:#0969da;font-weight:600;font-size:12px}.inferred{fill:#8c959f;font-style:italic}.lane{stroke:#8c959f;stroke-width:1}.arrow{stroke:#1f2328;stroke-width:1.5}.rst{stroke:#cf222e}.phase{fill:#6e7781;font-size:11px;text-transform:uppercase;letter-spacing:.05em}.head{font-weight:700;fill:#1f2328}.endpoint{fill:#57606a}</style>',
+    '<style>.label{fill:#1f2328}.note{fill:#57606a;font-size:12px}.state{fill:#0969da;font-weight:600;font-size:12px}.inferred{fill:#8c959f;font-style:italic}.lane{stroke:#8c959f;stroke-width:1}.arrow{stroke:#1f2328;stroke-width:1.5}.rst{stroke:#cf222e}.phase{fill:#6e7781;font-size:11px;text-transform:uppercase;letter-spacing:.05em}.head{font-weight:700;fill:#1f2328}.endpoint{fill:#57606a}.time{fill:#57606a;font-size:11px;font-variant-numeric:tabular-nums}</style>',
     '<defs><marker id="tip" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f2328"/></marker></defs>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     text(xc, 24, w.client, 'class="head" text-anchor="middle"'),
@@ -147,7 +165,10 @@ export function ladderSvg(ladder: Ladder, lang: Lang = 'en'): string {
       text((xc + xs) / 2, yLine + 26, describeStep(r, lang, ladder.server.port).short, 'class="note" text-anchor="middle"'),
       badge(xc - 12, yLine + 16, r.client, 'end'),
       badge(xs + 12, yLine + 16, r.server, 'start'),
+      text(8, yLine - 8, `${r.time.toFixed(6)} ${w.seconds}`, 'class="time"'),
     );
+    const delta = deltaText(r, lang);
+    if (delta) parts.push(text(8, yLine + 6, delta, 'class="time"'));
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';

@@ -1,5 +1,7 @@
 import { CaptureIndex } from '../index/captureIndex';
-import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../tcp/analysis';
+import { spanSeconds } from '../report';
+import { A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION, TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../tcp/analysis';
+import { seqGT } from '../tcp/seq';
 import { SideState, StateTrace } from '../tcp/states';
 import { AnalysisTerm, Lang, fill, glossary, termMeaning } from './glossary';
 
@@ -36,6 +38,27 @@ export interface AckSource {
   fin: boolean;
 }
 
+/**
+ * A wait worth naming before a segment, measured in the capture:
+ * - think: the server's first byte of an answer after the client's last byte of a request;
+ * - keep-alive: the client's next request after the server's answer, on a connection kept open;
+ * - delayed-ack: a bare ACK the receiver held back (tens of ms) before acknowledging data;
+ * - rto, fast-retransmit, spurious: a retransmission, since the original copy in the capture;
+ * - refill: a retransmission whose original never reached the capture point, since the first
+ *   segment that arrived beyond the missing bytes;
+ * - close-wait: the passive closer's FIN, since the peer's FIN;
+ * - pause: a long silence (a second or more) that nothing above explains.
+ */
+export type WaitKind = 'think' | 'keep-alive' | 'delayed-ack' | 'rto' | 'fast-retransmit' | 'spurious' | 'refill' | 'close-wait' | 'pause';
+
+export interface WaitFacts {
+  kind: WaitKind;
+  /** How long, in seconds. */
+  seconds: number;
+  /** The frame the wait is measured from. */
+  since: number;
+}
+
 export interface StepFacts {
   kind: StepKind;
   /** The ISN (raw) a SYN or SYN-ACK carries. */
@@ -44,34 +67,86 @@ export interface StepFacts {
   ackFrom: AckSource | null;
   /** Each side's state before this segment. */
   before: { client: SideState; server: SideState };
+  /** The wait before this segment, when there is one worth a note. */
+  wait: WaitFacts | null;
 }
 
 /** How far back to look for the segment an Ack answers; beyond it the arithmetic is left out. */
 const ACK_LOOKBACK = 512;
+/** How far back to look for a retransmission's original: a window of segments in flight. */
+const RETRANSMISSION_LOOKBACK = 4096;
+/** A silence this long (seconds) is named even when nothing else explains it. */
+export const PAUSE_SECONDS = 1;
+/**
+ * A bare ACK held back at least this long (seconds, beyond the round trip the handshake showed)
+ * and at most DELAYED_ACK_MAX is a delayed ACK: Linux holds one back 40 ms at least, Windows
+ * 200 ms, and RFC 1122 allows 500 ms.
+ */
+const DELAYED_ACK_MIN = 0.02;
+const DELAYED_ACK_MAX = 0.5;
 
 /** Where things first happened in a stream (segment positions; Infinity when never). */
 export interface StreamMarks {
   firstFin: number;
+  firstFinFromClient: number;
+  firstFinFromServer: number;
   firstSynFromClient: number;
   firstSynFromServer: number;
   /** The first step after which a side is ESTABLISHED. */
   firstEstablished: number;
+  /**
+   * How long, at the capture point, an answer trails the segment it answers, by who answers
+   * (seconds; 0 when the handshake is not in the capture): the server's SYN-ACK after the
+   * client's SYN, the client's ACK after the SYN-ACK. Near the client the first holds the
+   * round trip; near the server, the second.
+   */
+  answerLag: { server: number; client: number };
 }
 
 export function streamMarks(index: CaptureIndex, segments: Uint32Array, trace: StateTrace): StreamMarks {
-  const marks: StreamMarks = { firstFin: Infinity, firstSynFromClient: Infinity, firstSynFromServer: Infinity, firstEstablished: Infinity };
+  const marks: StreamMarks = {
+    firstFin: Infinity,
+    firstFinFromClient: Infinity,
+    firstFinFromServer: Infinity,
+    firstSynFromClient: Infinity,
+    firstSynFromServer: Infinity,
+    firstEstablished: Infinity,
+    answerLag: { server: 0, client: 0 },
+  };
+  let lastClientSyn = -1;
+  let synAck = -1;
+  let handshakeAck = -1;
   for (let n = 0; n < segments.length; n++) {
     const k = segments[n]!;
     const f = index.flags[k]!;
-    if (f & TH_FIN && marks.firstFin === Infinity) marks.firstFin = n;
+    const toServer = index.toServer[k] === 1;
+    if (f & TH_FIN) {
+      if (marks.firstFin === Infinity) marks.firstFin = n;
+      if (toServer) marks.firstFinFromClient = Math.min(marks.firstFinFromClient, n);
+      else marks.firstFinFromServer = Math.min(marks.firstFinFromServer, n);
+    }
     if ((f & (TH_SYN | TH_ACK)) === TH_SYN) {
-      if (index.toServer[k] === 1) marks.firstSynFromClient = Math.min(marks.firstSynFromClient, n);
+      if (toServer) marks.firstSynFromClient = Math.min(marks.firstSynFromClient, n);
       else marks.firstSynFromServer = Math.min(marks.firstSynFromServer, n);
+      if (toServer && synAck < 0) lastClientSyn = n;
+    } else if ((f & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
+      if (!toServer && synAck < 0 && lastClientSyn >= 0) synAck = n;
+    } else if (f & TH_ACK && toServer && synAck >= 0 && handshakeAck < 0) {
+      handshakeAck = n;
     }
     const st = trace.steps[n]!;
     if (marks.firstEstablished === Infinity && (st.client.state === 'ESTABLISHED' || st.server.state === 'ESTABLISHED')) marks.firstEstablished = n;
   }
+  const at = (n: number): number => segments[n]!;
+  // A lag that runs backwards (time going back in the capture) tells nothing: it counts as none.
+  if (synAck >= 0) marks.answerLag.server = Math.max(0, secondsFrom(index, at(lastClientSyn), at(synAck)));
+  if (handshakeAck >= 0) marks.answerLag.client = Math.max(0, secondsFrom(index, at(synAck), at(handshakeAck)));
   return marks;
+}
+
+/** Seconds from index segment `a` to index segment `b`. */
+function secondsFrom(index: CaptureIndex, a: number, b: number): number {
+  return spanSeconds(index.tsSec[a]!, index.tsNsec[a]!, index.tsSec[b]!, index.tsNsec[b]!);
 }
 
 /**
@@ -147,7 +222,80 @@ export function stepFacts(
     kind = 'ack';
   }
   const isn = f & TH_SYN && index.rawNumbersKnown ? index.seqRaw[i]! : null;
-  return { kind, isn, ackFrom, before };
+  return { kind, isn, ackFrom, before, wait: waitBefore(index, segments, marks, n, kind, ackFrom !== null) };
+}
+
+/** The wait worth naming before segment `n` of a stream, if any (see WaitKind). */
+function waitBefore(index: CaptureIndex, segments: Uint32Array, marks: StreamMarks, n: number, kind: StepKind, hasNewAck: boolean): WaitFacts | null {
+  const i = segments[n]!;
+  const f = index.flags[i]!;
+  const toServer = index.toServer[i];
+  const len = index.len[i]!;
+  const since = (m: number): number => secondsFrom(index, segments[m]!, i);
+  const wait = (w: WaitKind, m: number): WaitFacts | null => {
+    const seconds = since(m);
+    // Time that runs backwards (the same packets seen on two interfaces) is no wait.
+    return seconds >= 0 ? { kind: w, seconds, since: index.frame[segments[m]!]! } : null;
+  };
+  const a = index.analysis[i]!;
+
+  if (a & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION) && kind !== 'syn-again') {
+    // The earliest earlier segment of this side whose bytes reach past this one's start: the
+    // original when it covers the start, else the first that arrived beyond the missing bytes.
+    const seq = index.seqRaw[i]!;
+    let first = -1;
+    for (let m = n - 1; m >= 0 && m >= n - RETRANSMISSION_LOOKBACK; m--) {
+      const k = segments[m]!;
+      if (index.toServer[k] !== toServer) continue;
+      const kf = index.flags[k]!;
+      const uses = index.len[k]! + (kf & TH_SYN ? 1 : 0) + (kf & TH_FIN ? 1 : 0);
+      if (uses === 0) continue;
+      if (seqGT((index.seqRaw[k]! + uses) >>> 0, seq)) first = m;
+    }
+    if (first < 0) return null;
+    const original = !seqGT(index.seqRaw[segments[first]!]!, seq);
+    if (!original) return wait('refill', first);
+    return wait(a & A_FAST_RETRANSMISSION ? 'fast-retransmit' : a & A_SPURIOUS_RETRANSMISSION ? 'spurious' : 'rto', first);
+  }
+  if ((kind === 'fin-passive' || kind === 'fin-with-ack') && f & TH_FIN) {
+    const peerFin = toServer ? marks.firstFinFromServer : marks.firstFinFromClient;
+    if (peerFin < n) return wait('close-wait', peerFin);
+  }
+  if (len > 0 && !(f & (TH_SYN | TH_RST))) {
+    // The data segment before this one, either way: a change of speaker is a turn.
+    let prev = -1;
+    for (let m = n - 1; m >= 0 && m >= n - ACK_LOOKBACK; m--) {
+      if (index.len[segments[m]!]! > 0) {
+        prev = m;
+        break;
+      }
+    }
+    if (prev >= 0 && index.toServer[segments[prev]!] !== toServer) {
+      if (!toServer) return wait('think', prev);
+      // A new request after an answer, on a connection that carried one before: kept alive.
+      for (let m = prev - 1; m >= 0 && m >= n - ACK_LOOKBACK; m--) {
+        const k = segments[m]!;
+        if (index.len[k]! > 0 && index.toServer[k] === toServer) return wait('keep-alive', prev);
+      }
+    }
+  }
+  if ((kind === 'ack' || kind === 'fin-ack') && hasNewAck && a === 0) {
+    // The ACK answers the peer's latest data or FIN (a cumulative ACK that jumps when a gap is
+    // filled answers the filling segment, not the older one its number ends on).
+    for (let m = n - 1; m >= 0 && m >= n - ACK_LOOKBACK; m--) {
+      const k = segments[m]!;
+      const kf = index.flags[k]!;
+      const uses = index.len[k]! + (kf & TH_FIN ? 1 : 0);
+      if (index.toServer[k] === toServer || uses === 0 || kf & TH_SYN) continue;
+      if (seqGT((index.seqRaw[k]! + uses) >>> 0, index.ackRaw[i]!)) break;
+      // What the round trip explains is not held back: only the rest is the receiver's delay.
+      const held = since(m) - (toServer ? marks.answerLag.client : marks.answerLag.server);
+      if (held >= DELAYED_ACK_MIN && held <= DELAYED_ACK_MAX) return wait('delayed-ack', m);
+      break;
+    }
+  }
+  if (n > 0 && since(n - 1) >= PAUSE_SECONDS && kind !== 'syn-again') return wait('pause', n - 1);
+  return null;
 }
 
 /** What describeStep needs of a ladder row. */
@@ -158,6 +306,8 @@ export interface StepRow {
   ack: number | null;
   len: number;
   time: number;
+  /** Seconds since the connection's previous segment. */
+  delta: number;
   analysis: string[];
   client: SideState;
   server: SideState;
@@ -217,7 +367,7 @@ const EN: Record<StepKind, StepText> = {
   },
   'fin-ack': {
     short: 'ACKs the FIN; its own FIN later',
-    full: 'The {side}\'s TCP acknowledges the FIN at once (a FIN uses one sequence number, hence + 1). Its own FIN comes later, in a separate segment, because its application may still have data to send and decides when to close: each direction closes on its own, which is why closing takes four segments.',
+    full: 'The {side}\'s TCP acknowledges the FIN by itself, without waiting for its application (a FIN uses one sequence number, hence + 1). Its own FIN comes later, in a separate segment, because its application may still have data to send and decides when to close: each direction closes on its own, which is why closing takes four segments.',
   },
   'fin-passive': {
     short: 'FIN: {side} closes too',
@@ -284,7 +434,7 @@ const ZH: Record<StepKind, StepText> = {
   },
   'fin-ack': {
     short: '确认 FIN；自己的 FIN 稍后发',
-    full: '{side}的 TCP 立即确认了 FIN（FIN 占用一个序列号，所以要 + 1）。它自己的 FIN 要稍后单独发送，因为它的应用可能还有数据要发，由应用决定何时关闭：每个方向各自关闭，这就是挥手需要四次的原因。',
+    full: '{side}的 TCP 自行确认了 FIN，不必等待应用（FIN 占用一个序列号，所以要 + 1）。它自己的 FIN 要稍后单独发送，因为它的应用可能还有数据要发，由应用决定何时关闭：每个方向各自关闭，这就是挥手需要四次的原因。',
   },
   'fin-passive': {
     short: 'FIN：{side}也关闭',
@@ -311,6 +461,116 @@ const ZH: Record<StepKind, StepText> = {
     full: '在 FIN 开始关闭之后，{side}又发送了 RST：有序关闭的剩余过程被放弃（例如应用关闭套接字之后又收到了数据）。',
   },
 };
+
+/** The note on a wait: {wait} is its length, {frame} where it is measured from. */
+const WAIT_EN: Record<WaitKind, StepText> = {
+  think: {
+    short: '{side} answered {wait} after the request',
+    full: 'The {side} took {wait} to answer: from the {peer}\'s last request bytes (frame {frame}) to this first byte of the answer. That is the {side}\'s think time, its application reading the request and preparing the response. It is measured where the capture was taken: seen from the {peer}\'s end, it also holds one round trip.',
+  },
+  'keep-alive': {
+    short: 'next request {wait} after the answer (kept alive)',
+    full: 'The {side} sends its next request {wait} after the {peer}\'s answer ended (frame {frame}). In between, the connection stayed open with nothing to do: a kept-alive (persistent) connection is reused for the next request instead of opening a new one, which saves a handshake.',
+  },
+  'delayed-ack': {
+    short: 'delayed ACK ({wait})',
+    full: 'This ACK comes {wait} after the segment it acknowledges (frame {frame}), with nothing to send back: a delayed ACK. A receiver holds a lone ACK back for a while (Linux 40 ms at least, Windows 200 ms; RFC 1122 allows up to 500 ms), hoping to send it along with data or to acknowledge two segments at once. When the sender is waiting for that ACK (Nagle\'s algorithm), the wait shows up as latency.',
+  },
+  rto: {
+    short: 'resent {wait} after the original: no ACK in time',
+    full: 'The {side} first sent these bytes in frame {frame} and, with no ACK for them, sends them again {wait} later: a timer expired. That is the retransmission timeout (RTO), computed from the measured round-trip time (200 ms at least on Linux) and doubled with each timeout in a row, so repeated losses wait longer and longer; Linux may first send a tail-loss probe after about two round trips.',
+  },
+  'fast-retransmit': {
+    short: 'resent {wait} after the original (duplicate ACKs)',
+    full: 'The {side} first sent these bytes in frame {frame} and sends them again {wait} later without waiting for its timeout: duplicate ACKs from the {peer} showed that a segment was missing (fast retransmission).',
+  },
+  spurious: {
+    short: 'resent {wait} after the original, not needed',
+    full: 'The {side} first sent these bytes in frame {frame} and sends them again {wait} later, although the {peer} had already acknowledged them: this copy was not needed. Typical of an ACK delayed or lost on its way back, or of a timeout that expired too early.',
+  },
+  refill: {
+    short: 'fills a gap open for {wait}',
+    full: 'The first copy of these bytes never reached the capture point: the {side}\'s segment in frame {frame} already arrived beyond them, and the gap stayed open for {wait} until this retransmission filled it. Meanwhile the {peer} could not hand the later bytes to its application.',
+  },
+  'close-wait': {
+    short: '{side} closed {wait} after the {peer}\'s FIN',
+    full: 'The {side} sends its FIN {wait} after the {peer}\'s FIN (frame {frame}): that long it stayed in CLOSE_WAIT, until its application closed the socket. A long CLOSE_WAIT means the application is slow to close its end, or has forgotten to.',
+  },
+  pause: {
+    short: 'after {wait} of silence',
+    full: 'Nothing was sent either way for {wait} before this segment (the previous one was frame {frame}): the connection stayed open, with nothing on the wire. A long silence is the application\'s (or a peer waiting for a window to open); TCP keep-alive, when it is on, probes an idle connection only after 2 hours by default on Linux.',
+  },
+};
+
+const WAIT_ZH: Record<WaitKind, StepText> = {
+  think: {
+    short: '{side}在请求之后 {wait}才应答',
+    full: '{side}用了 {wait}才应答：从{peer}请求的最后一个字节（帧 {frame}）到应答的第一个字节。这是{side}的处理时间，即它的应用读取请求、准备响应所用的时间。这个时间是在抓包点测得的：如果从{peer}那一端看，其中还包含一个往返时间。',
+  },
+  'keep-alive': {
+    short: '应答结束 {wait}后发出下一个请求（长连接）',
+    full: '{side}在{peer}的应答结束（帧 {frame}）{wait}之后才发出下一个请求。在这期间，连接保持打开但无事可做：长连接（keep-alive）会被下一个请求复用，而不必新建连接，省去一次握手。',
+  },
+  'delayed-ack': {
+    short: '延迟确认（{wait}）',
+    full: '这个 ACK 在它确认的报文段（帧 {frame}）之后 {wait}才发出，而且没有数据要一起回送：这是延迟确认（delayed ACK）。接收方会把单独的 ACK 暂缓一会儿（Linux 至少 40 毫秒，Windows 为 200 毫秒；RFC 1122 允许最多 500 毫秒），希望能搭在数据上一起发送，或者一次确认两个报文段。如果发送方正在等这个 ACK（Nagle 算法），这段等待就表现为延迟。',
+  },
+  rto: {
+    short: '首次发送 {wait}后重传：未及时收到 ACK',
+    full: '{side}最早在帧 {frame} 发送了这些字节，一直没有收到 ACK，于是在 {wait}之后再次发送：计时器到期了。这就是重传超时（RTO），它根据测得的往返时间计算（Linux 上至少 200 毫秒），每连续超时一次就加倍，所以连续丢包时等待会越来越长；Linux 还可能先在大约两个往返时间后发送一个尾部丢失探测（TLP）。',
+  },
+  'fast-retransmit': {
+    short: '首次发送 {wait}后快速重传（重复 ACK）',
+    full: '{side}最早在帧 {frame} 发送了这些字节，{wait}之后不等超时就再次发送：{peer}的重复 ACK 表明有报文段丢失（快速重传）。',
+  },
+  spurious: {
+    short: '首次发送 {wait}后重传，其实不必要',
+    full: '{side}最早在帧 {frame} 发送了这些字节，{wait}之后又发了一次，但{peer}已经确认过它们：这次重传是不必要的。常见原因是 ACK 在回程中延迟或丢失，或者超时触发得太早。',
+  },
+  refill: {
+    short: '补上了持续 {wait}的缺口',
+    full: '这些字节的第一份没有到达抓包点：{side}在帧 {frame} 的报文段已经越过了它们，这个缺口持续了 {wait}，直到这次重传才补上。在此期间，{peer}无法把后面的字节交给它的应用。',
+  },
+  'close-wait': {
+    short: '{peer}的 FIN 之后 {wait}，{side}才关闭',
+    full: '{side}在{peer}的 FIN（帧 {frame}）之后 {wait}才发送自己的 FIN：它在 CLOSE_WAIT 状态停留了这么久，直到它的应用关闭套接字。CLOSE_WAIT 持续很久，说明应用关闭连接太慢，或者忘了关闭。',
+  },
+  pause: {
+    short: '静默 {wait}之后',
+    full: '在这个报文段之前，双方有 {wait}什么都没有发送（上一个报文段是帧 {frame}）：连接仍然打开，但线路上没有任何报文。长时间静默通常来自应用（或者一方在等待对方窗口打开）；TCP 保活如果开启，在 Linux 上默认要空闲 2 小时后才会探测。',
+  },
+};
+
+const UNITS: Record<Lang, { s: string; ms: string; us: string }> = {
+  en: { s: 's', ms: 'ms', us: 'µs' },
+  'zh-cn': { s: '秒', ms: '毫秒', us: '微秒' },
+};
+
+/** A length of time in the unit that reads best: "7 µs", "9.6 ms", "1.70 s"; "9.6 毫秒" in Chinese. */
+export function formatDuration(seconds: number, lang: Lang = 'en'): string {
+  const u = UNITS[lang];
+  const abs = Math.abs(seconds);
+  // Three significant digits, without trailing zeros after the point.
+  const digits = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''));
+  if (abs < 1e-3) return `${digits(seconds * 1e6)} ${u.us}`;
+  if (abs < 1) return `${digits(seconds * 1e3)} ${u.ms}`;
+  return `${digits(seconds)} ${u.s}`;
+}
+
+/** The note on a step's wait, in words. */
+export function describeWait(row: Pick<StepRow, 'toServer' | 'step'>, lang: Lang = 'en'): StepWords | null {
+  const w = row.step.wait;
+  if (!w) return null;
+  const sides = SIDES[lang];
+  const text = (lang === 'zh-cn' ? WAIT_ZH : WAIT_EN)[w.kind];
+  const vars: Vars = {
+    side: row.toServer ? sides.client : sides.server,
+    peer: row.toServer ? sides.server : sides.client,
+    wait: formatDuration(w.seconds, lang),
+    frame: w.since,
+  };
+  return { short: fill(text.short, vars), full: fill(text.full, vars) };
+}
 
 const SIDES: Record<Lang, { client: string; server: string }> = {
   en: { client: 'client', server: 'server' },
@@ -398,6 +658,11 @@ export function describeStep(row: StepRow, lang: Lang = 'en', port?: number): St
   parts.push(...changes);
   for (const a of row.analysis) parts.push(glossary(a as AnalysisTerm, lang));
   if (row.analysis.length) short = `${short} · ${row.analysis.map((a) => analysisLabel(a, lang)).join(', ')}`;
+  const wait = describeWait(row, lang);
+  if (wait) {
+    short = `${short} · ${wait.short}`;
+    parts.push(wait.full);
+  }
   // One paragraph per thought: the hover shows them as lines.
   return { short: lang === 'en' ? capitalise(short) : short, full: parts.join('\n') };
 }
@@ -446,4 +711,5 @@ export function analysisLabel(name: string, lang: Lang = 'en'): string {
 
 /** For the tests that check both languages say everything. */
 export const STEP_TEXTS = { en: EN, 'zh-cn': ZH };
+export const WAIT_TEXTS = { en: WAIT_EN, 'zh-cn': WAIT_ZH };
 export const ANALYSIS_TEXTS = ANALYSIS_LABELS;

@@ -38,6 +38,11 @@ export interface ConnectionFields {
    */
   readonly clientText: string;
   readonly serverText: string;
+  /**
+   * What the connection carried in one line ("http get /favicon.ico → 404"), lower case, or ''
+   * (or absent, where a pass has not read the application bytes): read only by plain words.
+   */
+  readonly carriedText?: string;
 }
 
 /** What a field holds, which decides the operators and literals it takes. */

@@ -1,7 +1,7 @@
 import type { Lang } from '../explain/glossary';
 import { FilterExpr, printFilter } from './ast';
 import { ConnectionTest, compileExpr } from './compile';
-import { FIELDS } from './fields';
+import { ConnectionFields, FIELDS, FIELD_NAMES } from './fields';
 import { FilterParseStats, FilterSyntaxError, clip, isWordChar, tokenize } from './lexer';
 import { FilterMessageArgs, FilterMessageId, filterMessage, filterMessageAt } from './messages';
 import { KEYWORDS, parseTokens } from './parser';
@@ -13,7 +13,8 @@ import { KEYWORDS, parseTokens } from './parser';
  *   - empty (or blank): every connection;
  *   - a bare decimal number: that stream (tcp.stream == N), nothing else;
  *   - plain words: each word, in any case, must appear in the client's or the server's
- *     "address:port" text, as before (`10.0.0.1`, `:443`, `fe80::`, `[::1]:4000`);
+ *     "address:port" text, as before (`10.0.0.1`, `:443`, `fe80::`, `[::1]:4000`), or in what
+ *     the connection carried (`favicon`, `example.test`), where the caller knows it;
  *   - anything else is a Wireshark-style expression, and a wrong one is an error with its place.
  *
  * Text is an expression when it holds an operator character (= ! < > & | ( ) { } " ~), or a
@@ -21,6 +22,9 @@ import { KEYWORDS, parseTokens } from './parser';
  * closing…) or shaped like one (letters, then a dot and more: `ip.adr` is a misspelt field
  * and gets "unknown field 'ip.adr': did you mean ip.addr?", not silently zero matches).
  * Addresses and ports never look like that: they start with a digit, or hold a colon.
+ * One exception: when the only thing that looks like an expression is dotted words that begin
+ * with no protocol of a field (`example.test`, `favicon.ico`, not `ip.adr`), they are plain
+ * words, searched in what the connection carried too.
  */
 
 /** Longer than any filter a person types; a pasted megabyte is refused before any work. */
@@ -62,7 +66,8 @@ export function parseFilter(text: string, stats: FilterParseStats = { steps: 0 }
     const expr: FilterExpr = { kind: 'compare', field: 'tcp.stream', op: '==', value: { type: 'uint', value: stream } };
     return { ok: { kind: 'stream', text: printFilter(expr), expr, needsText: false, test: (c) => c.stream === stream } };
   }
-  if (!looksLikeExpression(text, stats)) return { ok: plainWords(trimmed) };
+  const shape = textShape(text, stats);
+  if (shape !== 'expression') return { ok: plainWords(trimmed) };
   try {
     const expr = parseTokens(tokenize(text, stats), stats);
     return { ok: { kind: 'expression', text: printFilter(expr), expr, needsText: false, test: compileExpr(expr) } };
@@ -88,11 +93,19 @@ function makeError(offset: number, id: FilterMessageId, args: FilterMessageArgs)
 
 const OPERATOR_CHARS = /[=!<>&|(){}"~]/;
 const FIELD_SHAPE = /^[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*$/;
+/** What dotted field names begin with: tcp, ip, ipv6, frame. */
+const FIELD_PREFIXES = new Set(FIELD_NAMES.filter((n) => n.includes('.')).map((n) => n.slice(0, n.indexOf('.'))));
 
-/** The rule above, in one pass over the text. */
+/** The rule above, in one pass over the text (the exception aside). */
 export function looksLikeExpression(text: string, stats: FilterParseStats = { steps: 0 }): boolean {
+  return textShape(text, stats) !== 'words';
+}
+
+/** 'dotted': it looks like an expression only by words shaped like fields, none near a known one. */
+function textShape(text: string, stats: FilterParseStats): 'words' | 'dotted' | 'expression' {
   stats.steps += text.length;
-  if (OPERATOR_CHARS.test(text)) return true;
+  if (OPERATOR_CHARS.test(text)) return 'expression';
+  let dotted = false;
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -104,21 +117,25 @@ export function looksLikeExpression(text: string, stats: FilterParseStats = { st
     const start = i;
     while (i < n && isWordChar(text.charCodeAt(i))) i++;
     const word = text.slice(start, i);
-    if (KEYWORDS.has(word) || FIELDS.has(word) || FIELD_SHAPE.test(word)) return true;
+    if (KEYWORDS.has(word) || FIELDS.has(word)) return 'expression';
+    if (FIELD_SHAPE.test(word)) {
+      // A misspelt field of a known protocol ("ip.adr") gets its suggestion as an error, not zero matches.
+      if (FIELD_PREFIXES.has(word.slice(0, word.indexOf('.')).toLowerCase())) return 'expression';
+      dotted = true;
+    }
   }
-  return false;
+  return dotted ? 'dotted' : 'words';
 }
 
 function plainWords(trimmed: string): CompiledFilter {
   const words = trimmed.toLowerCase().split(/\s+/);
+  const has = (c: ConnectionFields, w: string): boolean =>
+    c.clientText.includes(w) || c.serverText.includes(w) || (c.carriedText?.includes(w) ?? false);
   const test: ConnectionTest =
     words.length === 1
-      ? (c) => c.clientText.includes(words[0]!) || c.serverText.includes(words[0]!)
+      ? (c) => has(c, words[0]!)
       : (c) => {
-          for (let i = 0; i < words.length; i++) {
-            const w = words[i]!;
-            if (!c.clientText.includes(w) && !c.serverText.includes(w)) return false;
-          }
+          for (let i = 0; i < words.length; i++) if (!has(c, words[i]!)) return false;
           return true;
         };
   return { kind: 'words', text: words.join(' '), expr: null, needsText: true, test };

@@ -1,8 +1,11 @@
+import { ConnectionApp } from '../app/attribution';
+import { ConnectionAppSummary } from '../app/summary';
 import { openCapture } from '../capture/open';
 import { ByteSource } from '../capture/source';
 import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from '../capture/types';
 import { Scenario, ScenarioTracker } from '../explain/scenario';
-import { ScanSummary, Scanner } from '../scan';
+import { Lang } from '../explain/glossary';
+import { ScanSummary, Scanner, SegmentVisitor, scanRecords } from '../scan';
 import { TcpConversation } from '../tcp/analysis';
 import { CaptureIndex, indexRecords } from './captureIndex';
 
@@ -121,6 +124,13 @@ class StreamRecords implements RecordReader {
   }
 }
 
+/**
+ * Application bytes of one connection the forward pass reads for the table's "carried" line:
+ * enough for the first requests and answers or a TLS handshake. A view of the connection
+ * (its ladder) reads them all.
+ */
+export const CARRIED_BUDGET = 64 << 10;
+
 /** Page size for reading one connection here and there in a big file: its segments are near each other. */
 const REREAD_PAGE = 64 << 10;
 
@@ -133,6 +143,11 @@ export class CaptureCatalog {
   readonly lastSegment: number[] = [];
   /** Per stream: the tcp.analysis.* bits of all its segments, or-ed. */
   readonly analysis: number[] = [];
+  /**
+   * Per stream: what its application bytes carried, as the few fields of its one line
+   * ("HTTP GET / → 200"); absent when it carried none. Filled during the pass.
+   */
+  readonly carried: (ConnectionAppSummary | undefined)[] = [];
   summary!: ScanSummary;
 
   private rereader: RecordReader | null = null;
@@ -152,6 +167,11 @@ export class CaptureCatalog {
 
   analysisOf(stream: number): number {
     return this.analysis[stream] ?? 0;
+  }
+
+  /** The connection's application messages in one line, in `lang`, or '' when none was recognised. */
+  carriedText(stream: number, lang: Lang = 'en'): string {
+    return this.carried[stream]?.text(lang) ?? '';
   }
 
   scenario(stream: number): Scenario {
@@ -175,6 +195,40 @@ export class CaptureCatalog {
       firstReusesPorts: conv.startedByReuse,
     });
     return index;
+  }
+
+  /**
+   * Reads segment `n` of a connection (its place in the connection, as in its ladder) again:
+   * `visit` gets its record, whose bytes are valid during the call only.
+   */
+  segmentRecord<T>(stream: number, n: number, visit: (rec: CaptureRecord) => T): T {
+    const conv = this.conversations[stream];
+    if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
+    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
+    if (!Number.isSafeInteger(n) || n < 0 || n >= at.offsets.length) throw new RangeError(`stream ${stream} has no segment ${n + 1}`);
+    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
+    this.rereader.seek(at.offsets[n]!, at.frames[n]!);
+    const rec = this.rereader.next();
+    if (!rec) throw new Error(`the capture changed: no packet at offset ${at.offsets[n]} any more`);
+    return visit(rec);
+  }
+
+  /**
+   * Reads one connection's segments again, in file order, each with its record (bytes valid
+   * during the call only), decoded frame and the analysis the whole pass gave it.
+   */
+  readStream(stream: number, visit: SegmentVisitor): void {
+    const conv = this.conversations[stream];
+    if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
+    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
+    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
+    scanRecords(new StreamRecords(this.rereader, at), at.offsets.length, {
+      streamBase: stream,
+      firstReusesPorts: conv.startedByReuse,
+      onSegment(rec, f, seg) {
+        if (seg.conversation.stream === stream) visit(rec, f, seg);
+      },
+    });
   }
 }
 
@@ -204,7 +258,14 @@ export function startCatalog(source: ByteSource, reopen: () => ByteSource = () =
   const keepLocations = options.locations ?? true;
   const reader = openCapture(source);
   const catalog = new CaptureCatalog(reader, reopen);
-  const { locations, trackers, firstSegment, lastSegment, analysis } = catalog;
+  const { locations, trackers, firstSegment, lastSegment, analysis, carried } = catalog;
+  // Per stream: the parsers finding its messages while it is open; null once they have stopped
+  // (the connection ended, or its line can no longer change), so memory follows open connections.
+  const apps: (ConnectionApp | null | undefined)[] = [];
+  let liveApps = 0;
+  // Application bytes given to each connection's parsers so far: past CARRIED_BUDGET they stop,
+  // so a bulk download costs the pass no more than a short request (the line is then partial).
+  const fed: number[] = [];
   const scanner = new Scanner(reader, source.size, {
     onStart(summary) {
       catalog.summary = summary;
@@ -221,8 +282,44 @@ export function startCatalog(source: ByteSource, reopen: () => ByteSource = () =
         locations.push(rec.fileOffset, rec.ordinal, stream);
       }
       (trackers[stream] ??= new ScenarioTracker()).add(seg.fromA, f.flags, f.payloadLen, f.seq, f.ack, rec.tsSec, rec.tsNsec);
+      let app = apps[stream];
+      if (app === null) return;
+      if (app === undefined) {
+        // The summary is made with the first message: a connection that carries none keeps nothing.
+        app = apps[stream] = new ConnectionApp({ frames: false, onSettled: (m) => (carried[stream] ??= new ConnectionAppSummary()).add(m) });
+        liveApps++;
+      }
+      // Only segments whose header Wireshark reads take part, as in Follow (and streamApp).
+      if (!f.headerValid) return;
+      const payloadStart = f.tcpOffset + f.tcpHeaderLen;
+      if (f.data.length < payloadStart) return;
+      const payload = f.data.subarray(payloadStart, Math.min(f.data.length, payloadStart + f.payloadLen));
+      // The two sides are the app's "client" and "server" by a fixed choice (A), since which one
+      // is the client may be learnt later; the app treats both directions alike.
+      app.segment(rec.frame, seg.fromA, f.flags, seg.relSeq, seg.relAck, f.ack, payload, f.payloadLen);
+      const given = (fed[stream] = (fed[stream] ?? 0) + payload.length);
+      if (app.closed) {
+        apps[stream] = null;
+        liveApps--;
+      } else if (given > CARRIED_BUDGET) {
+        const line = carried[stream];
+        if (line) line.partial = true;
+        apps[stream] = null;
+        liveApps--;
+      }
     },
   });
+  /** The capture ended: bytes still waiting go through, as at the end of streamApp. */
+  const finishApps = (): void => {
+    for (let s = 0; s < apps.length && liveApps > 0; s++) {
+      const app = apps[s];
+      if (app) {
+        app.finish();
+        apps[s] = null;
+        liveApps--;
+      }
+    }
+  };
   return {
     catalog,
     size: source.size,
@@ -232,6 +329,7 @@ export function startCatalog(source: ByteSource, reopen: () => ByteSource = () =
     step(frames: number): boolean {
       if (scanner.step(frames)) return true;
       scanner.finish();
+      finishApps();
       locations.trim();
       return false;
     },

@@ -273,6 +273,13 @@ export class SegmentAnalysis {
   flags = 0;
   dupAckNum = 0;
   dupAckFrame = 0;
+  /**
+   * When the conversation's previous segment came (this segment's own time for its first):
+   * tcp.time_delta counts from it, as Wireshark's ts_prev. Kept on the conversation as its
+   * last time, so it costs no memory per conversation.
+   */
+  prevSec = 0;
+  prevNsec = 0;
 }
 
 /** A big-endian 32-bit word (as a signed int32: compared for equality, or with >>> 0). */
@@ -419,6 +426,8 @@ export class TcpAnalyzer {
 
     const fromA = conv.portA === f.srcPort && conv.addressIs(0, f.data, f.srcAddrOffset);
     r.conversation = conv;
+    r.prevSec = conv.lastSec;
+    r.prevNsec = conv.lastNsec;
     r.fromA = fromA;
     r.inFlow1 = direction >= 0;
     this.count(conv, fromA ? conv.flowAB : conv.flowBA, frame, sec, nsec, frameLen, f);
@@ -520,6 +529,10 @@ export class TcpAnalyzer {
     c.firstFrame = frame;
     c.firstSec = sec;
     c.firstNsec = nsec;
+    // A new conversation's first segment follows itself (tcp.time_delta 0, as Wireshark's ts_prev starts).
+    c.lastFrame = frame;
+    c.lastSec = sec;
+    c.lastNsec = nsec;
     // Newest first, so a reused 4-tuple finds its latest conversation, as Wireshark does.
     c.nextInBucket = this.buckets.get(hash) ?? null;
     this.buckets.set(hash, c);

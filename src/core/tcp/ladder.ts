@@ -1,8 +1,8 @@
 import { CaptureIndex } from '../index/captureIndex';
 import { analysisFlagNames, Endpoint, TH_ACK, TH_FIN, TH_RST, TH_SYN } from './analysis';
-import { flagNames } from '../report';
+import { flagNames, spanSeconds } from '../report';
 import { SideState, StateTrace, traceStates } from './states';
-import { StepFacts, StreamMarks, stepFacts, streamMarks } from '../explain/steps';
+import { PAUSE_SECONDS, StepFacts, StreamMarks, stepFacts, streamMarks } from '../explain/steps';
 
 /** The rows of a ladder diagram for one connection: what the webview draws and the CLI prints. */
 
@@ -12,8 +12,10 @@ export interface LadderRow {
   /** Position of the segment within its connection (0-based). */
   n: number;
   frame: number;
-  /** Seconds since the connection's first segment. */
+  /** Seconds since the connection's first segment (tcp.time_relative). */
   time: number;
+  /** Seconds since the connection's previous segment (tcp.time_delta; negative when time runs backwards). */
+  delta: number;
   toServer: boolean;
   flags: string[];
   /** Sequence and acknowledgment numbers as displayed (relative or absolute, per the request). */
@@ -47,6 +49,43 @@ export interface Ladder {
   /** The rows [first, first + rows.length). */
   first: number;
   rows: LadderRow[];
+  /**
+   * With the page that starts at segment 0: the gap before every segment of the connection on
+   * a compressed scale, one character each (see paceOf), so a view can space all rows by time
+   * before it has them.
+   */
+  pace?: string;
+}
+
+/**
+ * Gap levels, one character per segment: '0' for under 10 µs, then one level per half decade
+ * ('1' from 10 µs, '2' from 32 µs, '3' from 100 µs ... 'a' from 316 ms), and PACE_BREAK for a
+ * pause of PAUSE_SECONDS or more, drawn as a break labelled with its length. A logarithmic
+ * scale, so that 10 µs and 1 s gaps both read.
+ */
+export const PACE_LEVELS = '0123456789a';
+export const PACE_BREAK = 'p';
+
+/** The pace character of a gap of `seconds`. */
+export function paceLevel(seconds: number): string {
+  if (seconds >= PAUSE_SECONDS) return PACE_BREAK;
+  if (!(seconds >= 1e-5)) return PACE_LEVELS[0]!;
+  return PACE_LEVELS[Math.min(PACE_LEVELS.length - 1, 1 + Math.floor(2 * Math.log10(seconds / 1e-5)))]!;
+}
+
+/** The pace of a whole connection: the gap before each of its segments. */
+export function paceOf(index: CaptureIndex, segments: Uint32Array): string {
+  const out: string[] = [];
+  for (let n = 0; n < segments.length; n++) out.push(n === 0 ? PACE_LEVELS[0]! : paceLevel(deltaAt(index, segments, n)));
+  return out.join('');
+}
+
+/** tcp.time_delta of segment `n` of a stream: seconds since the segment before it (0 for the first). */
+function deltaAt(index: CaptureIndex, segments: Uint32Array, n: number): number {
+  if (n === 0) return 0;
+  const a = segments[n - 1]!;
+  const b = segments[n]!;
+  return spanSeconds(index.tsSec[a]!, index.tsNsec[a]!, index.tsSec[b]!, index.tsNsec[b]!);
 }
 
 /** Which phase each segment belongs to: the frame of sections drawn around segments. */
@@ -128,7 +167,6 @@ export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = str
   const { segments, trace, phases, marks } = facts;
   const first = Math.max(0, Math.min(req.first ?? 0, segments.length));
   const end = Math.min(segments.length, first + (req.count ?? segments.length));
-  const t0 = segments.length ? index.tsSec[segments[0]!]! + index.tsNsec[segments[0]!]! / 1e9 : 0;
   const rows: LadderRow[] = [];
   for (let n = first; n < end; n++) {
     const i = segments[n]!;
@@ -146,7 +184,9 @@ export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = str
     rows.push({
       n,
       frame: index.frame[i]!,
-      time: index.tsSec[i]! + index.tsNsec[i]! / 1e9 - t0,
+      // Wireshark counts from the conversation's first segment (its ts_first) and from the one before (ts_prev).
+      time: spanSeconds(conv.firstSec, conv.firstNsec, index.tsSec[i]!, index.tsNsec[i]!),
+      delta: deltaAt(index, segments, n),
       toServer: index.toServer[i] === 1,
       flags: names,
       seq,
@@ -172,5 +212,6 @@ export function buildLadder(index: CaptureIndex, req: LadderRequest, facts = str
     total: segments.length,
     first,
     rows,
+    ...(first === 0 ? { pace: paceOf(index, segments) } : {}),
   };
 }

@@ -72,6 +72,11 @@ class FieldsOf implements ConnectionFields {
   get serverText(): string {
     return endpointText(this.conv.clientIsA ? this.conv.b : this.conv.a).toLowerCase();
   }
+  get carriedText(): string {
+    // Both languages' lines: a word typed in either finds it (the capture's text is the same in both).
+    const en = this.catalog.carriedText(this.stream, 'en');
+    return en ? `${en}\n${this.catalog.carriedText(this.stream, 'zh-cn')}`.toLowerCase() : '';
+  }
 }
 
 function sortValue(c: TcpConversation, key: Exclude<SortKey, 'client'>): number {
@@ -126,6 +131,7 @@ export function connectionRow(catalog: CaptureCatalog, stream: number, lang: Lan
     synRetransmissions: x.synRetransmissions,
     opened: words.opened,
     ended: words.ended,
+    carried: catalog.carriedText(stream, lang),
     packets: toServer.packets + toClient.packets,
     bytesToServer: toServer.bytes,
     bytesToClient: toClient.bytes,
