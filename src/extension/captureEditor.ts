@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { CaptureOverview, FromWebview, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
+import type { AnatomyView, CaptureOverview, FollowPage, FromWebview, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
 import { MessageHandler, RpcMessage } from '../shared/rpc';
 import type {
+  AnatomyParams,
   ExportFormat,
+  FollowParams,
+  SentBytesParams,
   ExportParams,
   LadderParams,
   LadderResult,
@@ -113,6 +116,24 @@ export class CaptureDocument implements vscode.CustomDocument {
   export(stream: number, format: ExportFormat): Promise<string> {
     const p: ExportParams = { stream, format, lang: userLanguage(), numbers: numbersSetting() };
     return this.rpc.sendRequest('export', p);
+  }
+
+  /** Segment `n` of a connection: its layers, fields and bytes, in the user's language. */
+  anatomy(stream: number, n: number): Promise<AnatomyView> {
+    const p: AnatomyParams = { stream, n, lang: userLanguage() };
+    return this.rpc.sendRequest('anatomy', p);
+  }
+
+  /** A page of a connection's Follow TCP Stream. */
+  follow(stream: number, first: number, count: number): Promise<FollowPage> {
+    const p: FollowParams = { stream, first, count };
+    return this.rpc.sendRequest('follow', p);
+  }
+
+  /** The bytes one side of a connection sent, in sequence order, each once. */
+  sentBytes(stream: number, from: 'client' | 'server'): Promise<Uint8Array> {
+    const p: SentBytesParams = { stream, from };
+    return this.rpc.sendRequest('sentBytes', p);
   }
 
   cancel(): void {
@@ -253,6 +274,23 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
             }
           } else await vscode.commands.executeCommand(EXPORT_COMMANDS[m.format], document.uri, m.stream);
           break;
+        case 'anatomy':
+          try {
+            post({ type: 'anatomy', anatomy: await document.anatomy(m.stream, m.n) });
+          } catch (e) {
+            post({ type: 'failed', request: 'anatomy', stream: m.stream, message: (e as Error).message });
+          }
+          break;
+        case 'follow':
+          try {
+            post({ type: 'follow', page: await document.follow(m.stream, m.first, m.count) });
+          } catch (e) {
+            post({ type: 'failed', request: 'follow', stream: m.stream, message: (e as Error).message });
+          }
+          break;
+        case 'saveBytes':
+          await this.saveBytes(document, m.stream, m.from);
+          break;
         case 'copied':
           try {
             if (!m.ok) await vscode.env.clipboard.writeText(m.text);
@@ -263,6 +301,26 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
           break;
       }
     });
+  }
+
+  /** Asks where to save what one side of a connection sent, and writes it there. */
+  private async saveBytes(document: CaptureDocument, stream: number, from: 'client' | 'server'): Promise<void> {
+    try {
+      const base = path.basename(document.uri.path).replace(/\.(pcapng|pcap|cap|txt)$/i, '');
+      const suggested = vscode.Uri.joinPath(document.uri, '..', `${base}-stream${stream}-${from}.bin`);
+      const target = await vscode.window.showSaveDialog({ defaultUri: suggested, saveLabel: say('Save') });
+      if (!target) return;
+      const bytes = await document.sentBytes(stream, from);
+      await vscode.workspace.fs.writeFile(target, bytes);
+      const where = target.fsPath || target.toString(true);
+      showInfo(
+        from === 'client'
+          ? say('Saved the {0} bytes the client sent in stream {1} to {2}.', bytes.length, stream, where)
+          : say('Saved the {0} bytes the server sent in stream {1} to {2}.', bytes.length, stream, where),
+      );
+    } catch (e) {
+      showError(say('Could not save the bytes of stream {0}: {1}', stream, (e as Error).message));
+    }
   }
 
   /** The editor showing `uri`, or the active capture editor. */

@@ -17,7 +17,14 @@ import { Ladder, StreamFacts, buildLadder, streamFacts } from '../core/tcp/ladde
 import { TableQuery, TableView, connectionRow, tableView } from '../core/view/connections';
 import { MessageHandler, RpcMessage } from '../shared/rpc';
 import { controlsEscaped } from '../core/escape';
-import type { CaptureOverview, ConnectionRow, RowsPage } from '../shared/protocol';
+import type { AnatomyView, CaptureOverview, ConnectionRow, FollowItem, FollowPage, RowsPage } from '../shared/protocol';
+import { followStream } from '../core/stream/follow';
+import { StreamApp, streamApp } from '../core/app/stream';
+import type { FrameApp } from '../core/app/attribution';
+import { frameAnatomy, tcpPayloadSpan } from '../core/anatomy/anatomy';
+import { appLayers, streamTlsVersion } from '../core/anatomy/app';
+import { TH_ACK } from '../core/tcp/analysis';
+import { Side } from '../core/stream/types';
 
 /**
  * The index worker: one per open capture, off the extension host's main thread. It reads the
@@ -58,6 +65,8 @@ export interface LadderParams {
 export interface LadderResult {
   ladder: Ladder;
   explanation?: ConnectionExplanation;
+  /** What the page's segments carried (those that carried application bytes). */
+  carried?: FrameApp[];
 }
 export interface ExportParams {
   /** -1 with tcpdump: every connection. */
@@ -70,6 +79,21 @@ export interface PickParams {
   lang: Lang;
   /** At most this many, the most interesting first (a full handshake and teardown). */
   limit: number;
+}
+export interface AnatomyParams {
+  stream: number;
+  /** The segment's place in its connection. */
+  n: number;
+  lang: Lang;
+}
+export interface FollowParams {
+  stream: number;
+  first: number;
+  count: number;
+}
+export interface SentBytesParams {
+  stream: number;
+  from: Side;
 }
 export interface PickResult {
   rows: ConnectionRow[];
@@ -94,6 +118,14 @@ let openSource: (() => ByteSource) | null = null;
 /** Connections indexed on their own, most recent last (ladders page through one at a time). */
 const streamCache = new Map<number, { index: CaptureIndex; facts: StreamFacts }>();
 const STREAM_CACHE = 8;
+
+/**
+ * Follow keeps the bytes of one connection at most, and of that at most this many: past it the
+ * view says how much more there is (saving one side's bytes reads them all again).
+ */
+const FOLLOW_KEPT_BYTES = 32 << 20;
+type KeptItem = { kind: 'data'; from: Side; frame: number; n: number; seq: number; bytes: Uint8Array } | { kind: 'missing'; from: Side; seq: number; len: number };
+let followCache: { stream: number; page: Omit<FollowPage, 'first' | 'items'>; items: KeptItem[] } | null = null;
 
 /** The last table view, kept while its query and the number of connections stay the same. */
 let lastView: { key: string; connections: number; view: TableView } | null = null;
@@ -192,6 +224,8 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
   indexing = false;
   lastView = null;
   streamCache.clear();
+  followCache = null;
+  appCache = null;
   return { overview: overviewOf(catalog), total: catalog.conversations.length };
 }
 
@@ -213,11 +247,119 @@ function rows(p: RowsParams): RowsPage {
   };
 }
 
+/** The application messages of the last connection asked about (a ladder pages through one at a time). */
+let appCache: StreamApp | null = null;
+
+function appsOf(stream: number): StreamApp {
+  if (!appCache || appCache.stream !== stream || indexing) appCache = streamApp(need(), stream);
+  return appCache;
+}
+
 function ladder(p: LadderParams): LadderResult {
   const { index, facts } = streamOf(p.stream);
   const l = buildLadder(index, { stream: p.stream, first: p.first, count: p.count, numbers: p.numbers }, facts);
+  const frames = appsOf(p.stream).frames;
+  const carried: FrameApp[] = [];
+  for (const r of l.rows) {
+    const app = frames.get(r.frame);
+    if (app) carried.push(app);
+  }
   // The first page brings the connection's explanation, for the summary above the ladder.
-  return p.first === 0 ? { ladder: l, explanation: explainConnection(index, p.stream, facts) } : { ladder: l };
+  return p.first === 0 ? { ladder: l, explanation: explainConnection(index, p.stream, facts), carried } : { ladder: l, carried };
+}
+
+function followed(stream: number): NonNullable<typeof followCache> {
+  if (followCache && followCache.stream === stream && !indexing) return followCache;
+  const c = need();
+  const { index } = streamOf(stream);
+  // Follow names frames; the ladder numbers its rows: a chunk links to its row.
+  const rowOf = new Map<number, number>();
+  index.segmentsOf(stream).forEach((seg, n) => {
+    if (!rowOf.has(index.frame[seg]!)) rowOf.set(index.frame[seg]!, n);
+  });
+  const items: KeptItem[] = [];
+  const bytes = { client: 0, server: 0 };
+  const missing = { client: 0, server: 0 };
+  let kept = 0;
+  const header = followStream(c, stream, {
+    chunk(from, frame, seq, data) {
+      bytes[from] += data.length;
+      if (kept + data.length > FOLLOW_KEPT_BYTES) return;
+      kept += data.length;
+      items.push({ kind: 'data', from, frame, n: rowOf.get(frame) ?? 0, seq, bytes: data.slice() });
+    },
+    missing(from, _frame, seq, len) {
+      missing[from] += len;
+      if (kept <= FOLLOW_KEPT_BYTES) items.push({ kind: 'missing', from, seq, len });
+    },
+  });
+  followCache = { stream, items, page: { stream, client: header.client, server: header.server, total: items.length, bytes, missing } };
+  return followCache;
+}
+
+function follow(p: FollowParams): FollowPage {
+  const f = followed(p.stream);
+  const first = Math.max(0, Math.min(p.first, f.items.length));
+  const items: FollowItem[] = f.items.slice(first, first + Math.max(0, p.count)).map((it) =>
+    it.kind === 'data'
+      ? { kind: 'data', from: it.from, frame: it.frame, n: it.n, seq: it.seq, data: Buffer.from(it.bytes.buffer, it.bytes.byteOffset, it.bytes.byteLength).toString('base64') }
+      : it,
+  );
+  return { ...f.page, first, items };
+}
+
+function anatomy(p: AnatomyParams): AnatomyView {
+  const c = need();
+  const { index } = streamOf(p.stream);
+  const segments = index.segmentsOf(p.stream);
+  if (!Number.isSafeInteger(p.n) || p.n < 0 || p.n >= segments.length) throw new RangeError(`stream ${p.stream} has no segment ${p.n + 1}`);
+  const i = segments[p.n]!;
+  // What the frame cannot say by itself comes from the pass over its connection, as in Wireshark.
+  const context = {
+    relSeq: index.seq[i]!,
+    relAck: index.flags[i]! & TH_ACK ? index.ack[i]! : null,
+    window: index.win[i]!,
+    scaleFactor: index.flags[i]! & 0x002 ? null : index.winScale[i]!,
+  };
+  const a = c.segmentRecord(p.stream, p.n, (rec) => frameAnatomy(rec, p.lang, context));
+  // The application layer needs the connection's messages: which ones start, go on or repeat here.
+  const span = tcpPayloadSpan(a);
+  if (span && span.length > 0) {
+    const apps = appsOf(p.stream);
+    a.layers.push(...appLayers(a.bytes, span, context.relSeq, apps.frames.get(a.frame), p.lang, streamTlsVersion(apps)));
+  }
+  return {
+    stream: p.stream,
+    n: p.n,
+    frame: a.frame,
+    capLen: a.capLen,
+    origLen: a.origLen,
+    cutAt: a.cutAt,
+    layers: a.layers,
+    problem: a.problem,
+    bytes: Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength).toString('base64'),
+  };
+}
+
+/** Everything one side sent, in sequence order, each byte once (holes left out). */
+function sentBytes(p: SentBytesParams): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  followStream(need(), p.stream, {
+    chunk(from, _frame, _seq, data) {
+      if (from !== p.from) return;
+      parts.push(data.slice());
+      total += data.length;
+    },
+    missing() {},
+  });
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 function exportText(p: ExportParams): string {
@@ -274,6 +416,9 @@ if (parentPort) {
   rpc.registerHandler('ladder', (p) => ladder(p as LadderParams));
   rpc.registerHandler('export', (p) => exportText(p as ExportParams));
   rpc.registerHandler('pick', (p) => pick(p as PickParams));
+  rpc.registerHandler('anatomy', (p) => anatomy(p as AnatomyParams));
+  rpc.registerHandler('follow', (p) => follow(p as FollowParams));
+  rpc.registerHandler('sentBytes', (p) => sentBytes(p as SentBytesParams));
   rpc.registerHandler('overview', () => overviewOf(need()));
   port.on('message', (m: unknown) => rpc.handleMessage(m));
   process.on('exit', () => {

@@ -8,6 +8,8 @@ import type { FromWebview, TableQuery } from '../shared/protocol';
 
 /** The most ladder rows one request may ask for (the webview pages 200 at a time). */
 export const MAX_LADDER_PAGE = 1000;
+/** The most Follow items one request may ask for (the webview asks for 500 at a time). */
+export const MAX_FOLLOW_PAGE = 5000;
 /** The most text a `copied` message may carry back (an explanation is a few hundred KB at most). */
 export const MAX_COPIED_TEXT = 16 << 20;
 
@@ -81,6 +83,19 @@ export function checkFromWebview(m: unknown, streams: number | null): { ok: From
         (typeof r.ok === 'boolean' ? null : 'ok is not a boolean') ??
         (typeof r.text === 'string' && r.text.length <= MAX_COPIED_TEXT ? null : 'text is not a string of bounded size');
       return why ? { rejected: why } : { ok: { type: 'copied', stream: r.stream as number, ok: r.ok as boolean, text: r.text as string } };
+    case 'anatomy':
+      why = only('type', 'stream', 'n') ?? badStream() ?? (isIndex(r.n, 2 ** 32) ? null : 'bad segment number');
+      return why ? { rejected: why } : { ok: { type: 'anatomy', stream: r.stream as number, n: r.n as number } };
+    case 'follow':
+      why =
+        only('type', 'stream', 'first', 'count') ??
+        badStream() ??
+        (isIndex(r.first, 2 ** 32) ? null : 'bad first item') ??
+        (isIndex(r.count, MAX_FOLLOW_PAGE + 1) && (r.count as number) > 0 ? null : 'bad item count');
+      return why ? { rejected: why } : { ok: { type: 'follow', stream: r.stream as number, first: r.first as number, count: r.count as number } };
+    case 'saveBytes':
+      why = only('type', 'stream', 'from') ?? badStream() ?? (r.from === 'client' || r.from === 'server' ? null : 'from is not client or server');
+      return why ? { rejected: why } : { ok: { type: 'saveBytes', stream: r.stream as number, from: r.from as 'client' | 'server' } };
     default:
       return { rejected: `unknown message type ${JSON.stringify(String(r.type).slice(0, 40))}` };
   }

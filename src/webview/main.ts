@@ -4,6 +4,12 @@ import { describeStep } from '../core/explain/steps';
 import type { Ladder, LadderRow } from '../core/tcp/ladder';
 import type { CaptureOverview, FromWebview, SortKey, Strings, TableQuery, ToWebview } from '../shared/protocol';
 import { ConnectionTable } from './table';
+import { frameAppText } from '../core/app/attribution';
+import type { FrameApp } from '../core/app/attribution';
+import { controlsEscaped } from '../core/escape';
+import { LadderLayout, deltaText, pauseMark, spaceToggle, whenMark } from './ladder';
+import { Inspector, InspectorTab } from './inspector';
+import type { FollowMode } from './follow';
 
 /*
  * The capture editor's page: overview, connection table, ladder diagram. DOM only; every
@@ -24,10 +30,16 @@ interface SavedState {
   sortDir: 1 | -1;
   ladderScroll: number;
   tableScroll?: number;
+  /** The inspector's tab and how Follow shows bytes. */
+  tab?: InspectorTab;
+  followMode?: FollowMode;
+  /** The ladder's rows spaced by the time between them (the toolbar's switch). */
+  spaceByTime?: boolean;
 }
 
 const ROW_HEIGHT = 72;
 const PAGE = 200;
+const layout = new LadderLayout(ROW_HEIGHT);
 
 const vscode = acquireVsCodeApi();
 const saved: SavedState = vscode.getState() ?? { selected: null, filter: '', sortKey: 'stream', sortDir: 1, ladderScroll: 0 };
@@ -37,7 +49,16 @@ let lang: Lang = 'en';
 let overview: CaptureOverview | null = null;
 let numbers: 'relative' | 'absolute' = 'relative';
 /** Ladder rows received, per stream: segment number -> row. */
-const ladders = new Map<number, { meta: Ladder; rows: Map<number, LadderRow>; requested: Set<number> }>();
+interface LadderEntry {
+  meta: Ladder;
+  rows: Map<number, LadderRow>;
+  requested: Set<number>;
+  /** The gap before each segment (Ladder.pace), for spacing rows by time. */
+  pace?: string;
+  /** What segments carried (HTTP, TLS, bytes), by frame. */
+  carried?: Map<number, FrameApp>;
+}
+const ladders = new Map<number, LadderEntry>();
 /** Each connection's explanation (it comes with the first page of its ladder). */
 const explanations = new Map<number, ConnectionExplanation>();
 
@@ -87,7 +108,25 @@ const canvas = el('div', { class: 'ladder-canvas' });
 const details = el('aside', { class: 'details', 'aria-live': 'polite' });
 const tooltip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
 scroller.append(canvas);
-ladderSection.append(el('div', { class: 'ladder-head' }), story, lanes, scroller, details);
+const inspector = new Inspector(
+  {
+    t,
+    post: (m) => vscode.postMessage(m),
+    selectRow: (n) => selectRow(n),
+    saved: () => ({ tab: saved.tab ?? 'segment', followMode: saved.followMode ?? 'text' }),
+    save: (s) => {
+      saved.tab = s.tab;
+      saved.followMode = s.followMode;
+      save();
+    },
+  },
+  details,
+);
+const ladderMain = el('div', { class: 'ladder-main' });
+ladderMain.append(lanes, scroller);
+const ladderBody = el('div', { class: 'ladder-body' });
+ladderBody.append(ladderMain, inspector.element);
+ladderSection.append(el('div', { class: 'ladder-head' }), story, ladderBody);
 ladderSection.firstElementChild!.append(ladderTitle, ladderTools);
 app.append(header, tableSection, ladderSection, tooltip);
 app.textContent = '';
@@ -107,6 +146,8 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       app.textContent = '';
       app.append(header, tableSection, ladderSection, tooltip);
       renderOverview();
+      // The inspector was drawn before the words came.
+      inspector.relabel();
       connTable.start();
       if (saved.selected !== null && saved.selected < m.overview.connections) selectStream(saved.selected, false);
       // A capture with one connection is about that connection: show its ladder straight away.
@@ -143,15 +184,37 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       break;
     case 'ladder': {
       if (m.explanation) explanations.set(m.ladder.stream, m.explanation);
-      const entry = ladders.get(m.ladder.stream) ?? { meta: m.ladder, rows: new Map(), requested: new Set() };
+      const entry: LadderEntry = ladders.get(m.ladder.stream) ?? { meta: m.ladder, rows: new Map(), requested: new Set() };
       entry.meta = m.ladder;
+      // The gaps before every segment come with the first page only.
+      if (m.ladder.pace !== undefined) entry.pace = m.ladder.pace;
       for (const r of m.ladder.rows) entry.rows.set(r.n, r);
+      if (m.carried) {
+        entry.carried ??= new Map();
+        for (const c of m.carried) entry.carried.set(c.frame, c);
+      }
       ladders.set(m.ladder.stream, entry);
-      if (m.ladder.stream === saved.selected) renderLadder();
+      if (m.ladder.stream === saved.selected) {
+        renderLadder();
+        const waiting = pendingRow === null ? undefined : entry.rows.get(pendingRow);
+        if (waiting) {
+          pendingRow = null;
+          rowChosen(waiting);
+        }
+      }
       break;
     }
     case 'select':
       selectStream(m.stream, true);
+      break;
+    case 'anatomy':
+      inspector.onAnatomy(m.anatomy);
+      break;
+    case 'follow':
+      inspector.onFollow(m.page);
+      break;
+    case 'failed':
+      inspector.onFailed(m.request, m.stream, m.message);
       break;
     case 'numbers':
       numbers = m.numbers;
@@ -174,6 +237,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       renderOverview();
       connTable.relabel();
       renderLadder();
+      inspector.relabel();
       break;
   }
 });
@@ -205,8 +269,37 @@ function selectStream(stream: number, scrollIntoView: boolean): void {
   connTable.markSelected(stream);
   if (scrollIntoView) tableSection.querySelector(`tr[data-stream="${stream}"]`)?.scrollIntoView({ block: 'nearest' });
   details.textContent = '';
+  selectedRow = null;
+  inspector.showStream(stream);
   renderLadder();
   scroller.scrollTop = saved.ladderScroll;
+}
+
+/** The ladder row selected in the connection on screen (its place in the connection). */
+let selectedRow: number | null = null;
+
+function selectRow(n: number): void {
+  const stream = saved.selected;
+  if (stream === null) return;
+  selectedRow = n;
+  // Bring the row on screen; its page may still have to come.
+  const top = layout.top(n);
+  if (top < scroller.scrollTop || top + ROW_HEIGHT > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 3);
+  renderLadder();
+  const r = ladders.get(stream)?.rows.get(n);
+  pendingRow = r ? null : n;
+  if (r) rowChosen(r);
+}
+
+/** A row asked for (by a Follow chunk) before its page of the ladder came. */
+let pendingRow: number | null = null;
+
+function rowChosen(r: LadderRow): void {
+  selectedRow = r.n;
+  for (const e of canvas.querySelectorAll('.seg.selected')) e.classList.remove('selected');
+  canvas.querySelector(`.seg[data-n="${r.n}"]`)?.classList.add('selected');
+  showDetails(r);
+  inspector.showRow(r.n, r.frame);
 }
 
 // ---------------------------------------------------------------- ladder
@@ -243,15 +336,18 @@ function renderLadder(): void {
   renderStory(stream);
   renderTools(stream);
   lanes.append(laneHead(t('client'), `${meta.client.address}:${meta.client.port}`, meta.initial.client), laneHead(t('server'), `${meta.server.address}:${meta.server.port}`, meta.initial.server));
-  canvas.style.height = `${meta.total * ROW_HEIGHT}px`;
+  layout.reset(meta.total, entry.pace, saved.spaceByTime === true);
+  canvas.style.height = `${layout.height()}px`;
   const top = scroller.scrollTop;
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 5);
-  const last = Math.min(meta.total, Math.ceil((top + scroller.clientHeight) / ROW_HEIGHT) + 5);
+  const first = Math.max(0, layout.rowAt(top) - 5);
+  const last = Math.min(meta.total, layout.rowAt(top + scroller.clientHeight) + 6);
   ensurePages(stream, first, last);
   let prevPhase: string | null = first > 0 ? (entry.rows.get(first - 1)?.phase ?? null) : null;
   for (let n = first; n < last; n++) {
     const r = entry.rows.get(n);
     if (!r) continue;
+    const gap = layout.gapAbove(n);
+    if (gap.pause) canvas.append(pauseMark(r, layout.top(n) - gap.px, gap.px, lang, t));
     canvas.append(ladderRow(r, prevPhase !== r.phase));
     prevPhase = r.phase;
   }
@@ -277,7 +373,16 @@ function renderTools(stream: number): void {
     b.addEventListener('click', () => vscode.postMessage({ type: 'export', stream, format }));
     return b;
   };
-  ladderTools.append(button('copyMarkdown', 'markdown'), button('exportMermaid', 'mermaid'), button('exportSvg', 'svg'));
+  const spacing = spaceToggle(saved.spaceByTime === true, t, () => {
+    // Keep the row at the top of the view where it is.
+    const anchor = layout.rowAt(scroller.scrollTop);
+    saved.spaceByTime = !saved.spaceByTime;
+    save();
+    renderLadder();
+    scroller.scrollTop = layout.top(anchor);
+    ladderTools.querySelector<HTMLButtonElement>('.toggle')?.focus();
+  });
+  ladderTools.append(spacing, button('copyMarkdown', 'markdown'), button('exportMermaid', 'mermaid'), button('exportSvg', 'svg'));
 }
 
 function laneHead(role: string, endpoint: string, state: { state: string; inferred: boolean }): HTMLElement {
@@ -307,7 +412,7 @@ scroller.addEventListener('scroll', () => {
 
 function ladderRow(r: LadderRow, phaseStarts: boolean): HTMLElement {
   const row = el('div', { class: `seg ${r.phase} ${r.toServer ? 'to-server' : 'to-client'}`, 'data-frame': String(r.frame), tabindex: '-1' });
-  row.style.top = `${r.n * ROW_HEIGHT}px`;
+  row.style.top = `${layout.top(r.n)}px`;
   if (phaseStarts) row.append(el('span', { class: 'phase-label' }, t(r.phase)));
   row.append(stateBadge(r.client));
   const arrow = el('div', { class: 'arrow' });
@@ -316,9 +421,18 @@ function ladderRow(r: LadderRow, phaseStarts: boolean): HTMLElement {
   for (const a of r.analysis) label.append(' ', el('span', { class: 'analysis', 'data-term': a }, `[${a.replace(/_/g, ' ')}]`));
   const words = describeStep(r, lang, ladders.get(saved.selected ?? -1)?.meta.server.port);
   const note = el('div', { class: 'note', 'data-hover': words.full }, words.short);
-  arrow.append(label, el('div', { class: 'line' }), note);
-  row.append(arrow, stateBadge(r.server));
-  row.addEventListener('click', () => showDetails(r));
+  arrow.append(label);
+  // What the segment carried, on its arrow: text from the capture, set as text.
+  const carried = ladders.get(saved.selected ?? -1)?.carried?.get(r.frame);
+  if (carried) {
+    const what = frameAppText(carried, lang, 'summary');
+    if (what) arrow.append(el('div', { class: `carried${carried.starts.length ? '' : ' continues'}`, 'data-hover': controlsEscaped(what) }, controlsEscaped(what)));
+  }
+  arrow.append(el('div', { class: 'line' }), note);
+  row.append(arrow, stateBadge(r.server), whenMark(r, lang, t));
+  row.setAttribute('data-n', String(r.n));
+  if (r.n === selectedRow) row.classList.add('selected');
+  row.addEventListener('click', () => rowChosen(r));
   return row;
 }
 
@@ -346,6 +460,7 @@ function showDetails(r: LadderRow): void {
   };
   add(t('frame'), String(r.frame));
   add(t('time'), `${r.time.toFixed(6)} s`);
+  if (r.n > 0) add(t('delta'), deltaText(r, lang));
   add('', r.toServer ? `${t('client')} → ${t('server')}` : `${t('server')} → ${t('client')}`);
   add('Flags', r.flags.join(', '));
   add('Seq', `${r.seq} (raw ${r.seqRaw})`);
@@ -353,6 +468,8 @@ function showDetails(r: LadderRow): void {
   add('Len', String(r.len));
   add('Win', String(r.win));
   if (r.analysis.length) add('Analysis', r.analysis.join(', '));
+  const carried = ladders.get(saved.selected ?? -1)?.carried?.get(r.frame);
+  if (carried) add(t('segmentCarried'), controlsEscaped(frameAppText(carried, lang, 'summary')));
   add(t('stateAfter'), `${t('client')} ${r.client.state} · ${t('server')} ${r.server.state}`);
   details.append(el('h2', {}, `${t('segment')} ${r.n + 1}`), el('p', { class: 'explanation' }, describeStep(r, lang, ladders.get(saved.selected ?? -1)?.meta.server.port).full), dl);
 }

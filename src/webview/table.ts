@@ -37,6 +37,7 @@ const COLUMNS: Column[] = [
   { key: 'client', label: 'clientServer', cell: (c) => `${c.client} → ${c.server}` },
   { key: null, label: 'opened', cell: (c) => c.opened },
   { key: null, label: 'ended', cell: (c) => c.ended },
+  { key: null, label: 'carried', cell: (c) => c.carried },
   { key: 'packets', label: 'packets', cell: (c) => String(c.packets), num: true },
   { key: 'bytesToServer', label: 'bytesToServer', cell: (c) => String(c.bytesToServer), num: true },
   { key: 'bytesToClient', label: 'bytesToClient', cell: (c) => String(c.bytesToClient), num: true },

@@ -45,7 +45,8 @@ function inspectDocument() {
     scripts: [...document.scripts].map((s) => ({ src: s.getAttribute('src') ?? '', text: s.textContent, nonce: s.hasAttribute('nonce'), parent: s.parentElement.tagName.toLowerCase() })),
     handlers: all.flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `<${e.tagName.toLowerCase()} ${a.name}="${a.value}">`)),
     links: all
-      .flatMap((e) => [...e.attributes].filter((a) => /href|src|action|formaction|data/i.test(a.name)).map((a) => `${a.name}=${a.value}`))
+      // Attributes a browser follows or loads (a data-* attribute is only read by our own script, as text).
+      .flatMap((e) => [...e.attributes].filter((a) => /^(?:href|xlink:href|src|srcset|action|formaction|data|poster|background|ping)$/i.test(a.name)).map((a) => `${a.name}=${a.value}`))
       .filter((v) => /javascript:|command:|example\.invalid|^src=x$/i.test(v)),
     heading: document.querySelector('h1')?.textContent ?? null,
     controlTexts: texts.filter((t) => isControl.test(t)).map((t) => JSON.stringify(t)),
@@ -143,6 +144,37 @@ describe('a capture full of hostile text, in the editor (code-server + Chromium)
     assert.deepEqual(unexpectedScripts(doc.scripts), []);
     assert.deepEqual(dialogs, []);
     assert.deepEqual(popups, [], 'a page opened');
+  });
+
+  it('the payload with <script> and <img onerror> in its HTTP header and body is text in the arrows, the layers and Follow (screenshot)', async () => {
+    // Every segment that carried bytes: the request (its headers and body) and the response.
+    const carrying = webview().locator('.seg', { hasText: /Len=[1-9]/ });
+    const n = await carrying.count();
+    assert.ok(n >= 2, `${n} segments with data`);
+    for (let i = 0; i < n; i++) {
+      await carrying.nth(i).click();
+      await webview().locator('.inspector [data-tab="anatomy"]').click();
+      await webview().locator('.anatomy-tree').waitFor({ timeout: 15000 });
+    }
+    assert.match(await webview().locator('.anatomy-tree').innerText(), /HTTP/);
+    await webview().locator('.inspector [data-tab="follow"]').click();
+    const body = webview().locator('.follow-body');
+    await body.locator('.chunk').first().waitFor({ timeout: 15000 });
+    const text = await body.innerText();
+    assert.ok(text.includes(injection.HOSTILE.script), 'the <script> in the body is shown as text');
+    assert.ok(text.includes(injection.HOSTILE.img), 'the <img onerror> is shown as text');
+    await page.waitForTimeout(500);
+    const doc = await webview().locator('body').evaluate(inspectDocument);
+    assert.deepEqual(doc.handlers, [], 'elements with event handler attributes');
+    assert.deepEqual(doc.links, []);
+    for (const tag of ['img', 'iframe', 'object', 'embed', 'a', 'form', 'svg', 'image', 'foreignobject']) {
+      assert.ok(!doc.tags.includes(tag), `a <${tag}> in the webview (${doc.tags.join(', ')})`);
+    }
+    assert.deepEqual(unexpectedScripts(doc.scripts), []);
+    assert.deepEqual(doc.controlTexts, [], 'text in the webview with raw controls or bidi overrides');
+    assert.deepEqual(dialogs, []);
+    await page.screenshot({ path: path.join(shots, 'injection-follow.png') });
+    await webview().locator('.inspector [data-tab="segment"]').click();
   });
 
   it('the capture named with HTML, ANSI escapes and a bidi override shows its name as text, controls escaped', async function () {

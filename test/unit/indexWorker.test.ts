@@ -5,9 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MessageHandler, RpcMessage } from '../../src/shared/rpc';
-import type { OpenResult, ProgressNote, RowsParams } from '../../src/extension/indexWorker';
-import type { RowsPage } from '../../src/shared/protocol';
-import { ROOT } from '../helpers/paths';
+import type { AnatomyParams, FollowParams, LadderParams, LadderResult, OpenResult, ProgressNote, RowsParams, SentBytesParams } from '../../src/extension/indexWorker';
+import type { AnatomyView, FollowItem, FollowPage, RowsPage } from '../../src/shared/protocol';
+import { ROOT, fixture } from '../helpers/paths';
+import { CaptureCatalog, catalogCapture } from '../../src/core/index/catalog';
+import { MemorySource } from '../../src/core/capture/source';
+import { collectStream } from '../../src/core/stream/follow';
+import { streamApp } from '../../src/core/app/stream';
+import { frameAppText } from '../../src/core/app/attribution';
 
 /**
  * The editor's index worker (dist/indexWorker.js) as the extension drives it: it reads a
@@ -62,5 +67,72 @@ describe('the index worker answers pages while it reads (issue 10)', function ()
     } finally {
       await worker.terminate();
     }
+  });
+});
+
+describe('the index worker answers the inspector: what segments carried, Follow, layers and bytes (issue 9)', function () {
+  this.timeout(120000);
+  const file = fixture('21_http_keepalive_3req_200KB_chunked_mtu1500.pcapng');
+  let worker: Worker;
+  let rpc: MessageHandler;
+  let catalog: CaptureCatalog;
+  before(async () => {
+    worker = new Worker(path.join(ROOT, 'dist', 'indexWorker.js'));
+    rpc = new MessageHandler((m: RpcMessage) => worker.postMessage(m));
+    worker.on('message', (m: unknown) => rpc.handleMessage(m));
+    rpc.registerHandler('progress', () => undefined);
+    await rpc.sendRequest<OpenResult>('open', { file, name: path.basename(file) });
+    catalog = catalogCapture(new MemorySource(fs.readFileSync(file)));
+  });
+  after(() => worker.terminate());
+
+  it("Follow's pages, read to the end, are the connection's bytes in order, each once; each chunk links to its ladder row", async () => {
+    const expected = collectStream(catalog, 0);
+    const items: FollowItem[] = [];
+    for (let first = 0; ; ) {
+      const page = await rpc.sendRequest<FollowPage>('follow', { stream: 0, first, count: 40 } satisfies FollowParams);
+      assert.equal(page.first, first);
+      items.push(...page.items);
+      first += page.items.length;
+      if (first >= page.total || page.items.length === 0) break;
+    }
+    const data = items.filter((i) => i.kind === 'data');
+    assert.equal(data.length, expected.chunks.length);
+    const ladder = await rpc.sendRequest<LadderResult>('ladder', { stream: 0, first: 0, count: 100000, numbers: 'relative' } satisfies LadderParams);
+    data.forEach((it, k) => {
+      const c = expected.chunks[k]!;
+      assert.deepEqual([it.from, it.frame, it.seq], [c.from, c.frame, c.seq]);
+      assert.ok(Buffer.from(it.data, 'base64').equals(Buffer.from(c.bytes)), `chunk ${k}: bytes`);
+      assert.equal(ladder.ladder.rows[it.n]!.frame, it.frame, `chunk ${k}: its row`);
+    });
+    // Save the server's bytes: the same bytes, in the same order.
+    const saved = await rpc.sendRequest<Uint8Array>('sentBytes', { stream: 0, from: 'server' } satisfies SentBytesParams);
+    const server = Buffer.concat(expected.chunks.filter((c) => c.from === 'server').map((c) => Buffer.from(c.bytes)));
+    assert.ok(Buffer.from(saved).equals(server), `${saved.length} bytes saved, ${server.length} sent`);
+    assert.ok(server.length > 400000, 'three bodies of 200 kB');
+  });
+
+  it("the ladder's pages say what each segment carried, as a view of the connection alone finds it", async () => {
+    const ladder = await rpc.sendRequest<LadderResult>('ladder', { stream: 0, first: 0, count: 100000, numbers: 'relative' } satisfies LadderParams);
+    const expected = streamApp(catalog, 0);
+    assert.deepEqual(
+      (ladder.carried ?? []).map((c) => [c.frame, frameAppText(c)]),
+      ladder.ladder.rows.filter((r) => expected.frames.has(r.frame)).map((r) => [r.frame, frameAppText(expected.frames.get(r.frame)!)]),
+    );
+    const starts = (ladder.carried ?? []).flatMap((c) => c.starts).filter((m) => m.protocol === 'http');
+    assert.deepEqual(starts.map((m) => m.type), ['request', 'response', 'request', 'response', 'request', 'response']);
+  });
+
+  it("a segment's anatomy is its frame's, with the connection's relative numbers", async () => {
+    const ladder = await rpc.sendRequest<LadderResult>('ladder', { stream: 0, first: 0, count: 10, numbers: 'relative' } satisfies LadderParams);
+    for (const row of ladder.ladder.rows) {
+      const a = await rpc.sendRequest<AnatomyView>('anatomy', { stream: 0, n: row.n, lang: 'en' } satisfies AnatomyParams);
+      assert.equal(a.frame, row.frame);
+      const tcp = a.layers.find((l) => l.name === 'tcp')!;
+      const seq = tcp.fields.find((f) => f.name === 'tcp.seq')!;
+      assert.equal(seq.value, String(row.seq), `frame ${row.frame}: tcp.seq is relative`);
+      assert.equal(Buffer.from(a.bytes, 'base64').length, a.capLen);
+    }
+    await assert.rejects(rpc.sendRequest('anatomy', { stream: 0, n: 1e6, lang: 'en' }), /no segment/);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { MAX_COPIED_TEXT, MAX_LADDER_PAGE, checkFromWebview } from '../../src/extension/webviewMessages';
+import { MAX_COPIED_TEXT, MAX_FOLLOW_PAGE, MAX_LADDER_PAGE, checkFromWebview } from '../../src/extension/webviewMessages';
 
 /** Messages from the webview are checked against their declared shapes before the host uses them. */
 describe('messages from the webview (issue 11)', () => {
@@ -19,8 +19,25 @@ describe('messages from the webview (issue 11)', () => {
     ok({ type: 'ladder', stream: 0, first: 400, count: 200 });
     for (const format of ['markdown', 'mermaid', 'svg']) ok({ type: 'export', stream: 1, format });
     ok({ type: 'copied', stream: 1, ok: false, text: 'x' });
+    ok({ type: 'anatomy', stream: 2, n: 14 });
+    ok({ type: 'follow', stream: 0, first: 500, count: 500 });
+    ok({ type: 'saveBytes', stream: 1, from: 'server' });
     // Before indexing ends the number of streams is unknown; a stream is still a small integer.
     ok({ type: 'selected', stream: 7 }, null);
+  });
+
+  it('refuses inspector requests out of range or of the wrong kind (issue 9)', () => {
+    rejected({ type: 'anatomy', stream: 3, n: 0 });
+    rejected({ type: 'anatomy', stream: 0, n: -1 });
+    rejected({ type: 'anatomy', stream: 0, n: 1.5 });
+    rejected({ type: 'anatomy', stream: 0 });
+    rejected({ type: 'anatomy', stream: 0, n: 0, lang: 'en' });
+    rejected({ type: 'follow', stream: 0, first: 0, count: 0 });
+    rejected({ type: 'follow', stream: 0, first: 0, count: MAX_FOLLOW_PAGE + 1 });
+    rejected({ type: 'follow', stream: 0, first: '0', count: 10 });
+    // The side is used as a key of the result: nothing but the two names.
+    for (const from of ['__proto__', 'constructor', 'both', '', null, 0]) rejected({ type: 'saveBytes', stream: 0, from });
+    rejected({ type: 'saveBytes', stream: 0, from: 'client', path: '/etc/passwd' });
   });
 
   it('refuses an export format used as a key (the host looks it up in a table)', () => {
