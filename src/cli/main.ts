@@ -26,6 +26,7 @@ import { describeStep } from '../core/explain/steps';
 import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
 import { buildLadder, streamFacts } from '../core/tcp/ladder';
 import { controlsEscaped } from '../core/escape';
+import { carriedLines, streamApp } from '../core/app/stream';
 import { FOLLOW_FORMATS, FollowFormat, NoSuchStream, runFollow } from './follow';
 import { PacketApps, appJson, appLineText } from './app';
 import { NoSuchFrame, runPacket } from './packet';
@@ -353,8 +354,17 @@ function runExplain(args: Args, out: Output): ScanSummary {
   const input = new Input(args.file);
   input.reportNotes();
   let index: CaptureIndex;
+  // What the chosen connection's segments carried: one more read of that connection (a listing has no payload).
+  let carried: (stream: number) => Map<number, string> = () => new Map();
   try {
     index = indexCapture(input.open);
+    // The connection whose steps are shown: the one asked for, or the only one.
+    const shown = args.stream ?? (index.summary.analyzer.conversations.length === 1 ? 0 : null);
+    if (shown !== null && !input.text && index.summary.analyzer.conversations[shown]) {
+      const catalog = catalogCapture(input.open(), input.open);
+      const lines = carriedLines(streamApp(catalog, shown), args.lang);
+      carried = () => lines;
+    }
   } finally {
     input.close();
   }
@@ -374,21 +384,21 @@ function runExplain(args: Args, out: Output): ScanSummary {
     const facts = streamFacts(index, stream);
     const explanation = explainConnection(index, stream, facts);
     const ladder = withSteps ? buildLadder(index, { stream, numbers: args.numbers }, facts) : null;
-    return { explanation, ladder };
+    return { explanation, ladder, carried: carried(stream) };
   });
   if (drawing) {
-    const { explanation, ladder } = results[0]!;
+    const { explanation, ladder, carried: lines } = results[0]!;
     const text =
       args.format === 'markdown'
-        ? explanationMarkdown(explanation, ladder!, args.lang)
+        ? explanationMarkdown(explanation, ladder!, args.lang, lines)
         : args.format === 'mermaid'
-          ? ladderMermaid(ladder!, args.lang)
-          : ladderSvg(ladder!, args.lang);
+          ? ladderMermaid(ladder!, args.lang, lines)
+          : ladderSvg(ladder!, args.lang, lines);
     out.line(text.replace(/\n$/, ''));
     return index.summary;
   }
   if (args.json) {
-    const objects = results.map(({ explanation, ladder }) => {
+    const objects = results.map(({ explanation, ladder, carried: lines }) => {
       const n = narrateConnection(explanation, args.lang);
       const steps = ladder?.rows.map((r) => ({
         n: r.n + 1,
@@ -400,6 +410,7 @@ function runExplain(args: Args, out: Output): ScanSummary {
         analysis: r.analysis,
         kind: r.step.kind,
         wait: r.step.wait,
+        ...(lines.has(r.frame) ? { carried: lines.get(r.frame) } : {}),
         client: r.client,
         server: r.server,
         note: describeStep(r, args.lang, ladder.server.port),
@@ -409,7 +420,7 @@ function runExplain(args: Args, out: Output): ScanSummary {
     out.line(jsonText(args.stream !== null ? objects[0] : objects));
     return index.summary;
   }
-  for (const { explanation, ladder } of results) {
+  for (const { explanation, ladder, carried: lines } of results) {
     const n = narrateConnection(explanation, args.lang);
     out.line(controlsEscaped(n.title));
     for (const sentence of n.summary) out.line(`  ${controlsEscaped(sentence)}`);
@@ -422,6 +433,8 @@ function runExplain(args: Args, out: Output): ScanSummary {
       // When: since the connection's first segment, and since the one before it.
       const delta = `${r.delta < 0 ? '-' : '+'}${Math.abs(r.delta).toFixed(6)}`;
       out.line(`  ${String(r.n + 1).padStart(3)} ${r.time.toFixed(6).padStart(11)} ${delta.padStart(10)}  ${arrow}  ${controlsEscaped(r.label)}${r.analysis.length ? ` [${r.analysis.join(', ')}]` : ''}`);
+      const what = lines.get(r.frame);
+      if (what) out.line(`      ${controlsEscaped(what)}`);
       out.line(`      ${state(r.client)} / ${state(r.server)}: ${controlsEscaped(describeStep(r, args.lang, ladder.server.port).short)}`);
     }
   }

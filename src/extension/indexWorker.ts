@@ -19,7 +19,7 @@ import { MessageHandler, RpcMessage } from '../shared/rpc';
 import { controlsEscaped } from '../core/escape';
 import type { AnatomyView, CaptureOverview, ConnectionRow, FollowItem, FollowPage, RowsPage } from '../shared/protocol';
 import { followStream } from '../core/stream/follow';
-import { StreamApp, streamApp } from '../core/app/stream';
+import { StreamApp, carriedLines, streamApp } from '../core/app/stream';
 import type { FrameApp } from '../core/app/attribution';
 import { frameAnatomy, tcpPayloadSpan } from '../core/anatomy/anatomy';
 import { appLayers, streamTlsVersion } from '../core/anatomy/app';
@@ -384,8 +384,9 @@ function exportText(p: ExportParams): string {
   }
   const { index, facts } = streamOf(p.stream);
   const l = buildLadder(index, { stream: p.stream, numbers: p.numbers }, facts);
-  if (p.format === 'markdown') return explanationMarkdown(explainConnection(index, p.stream, facts), l, p.lang);
-  return p.format === 'mermaid' ? ladderMermaid(l, p.lang) : ladderSvg(l, p.lang);
+  const carried = carriedLines(appsOf(p.stream), p.lang);
+  if (p.format === 'markdown') return explanationMarkdown(explainConnection(index, p.stream, facts), l, p.lang, carried);
+  return p.format === 'mermaid' ? ladderMermaid(l, p.lang, carried) : ladderSvg(l, p.lang, carried);
 }
 
 function pick(p: PickParams): PickResult {

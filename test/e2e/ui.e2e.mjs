@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from '../integration/codeServer.mjs';
-import { captureWebview, pickFromQuickInput } from './workbench.mjs';
+import { captureWebview, colorTheme as setColorTheme, pickFromQuickInput, screenshotOnFailure } from './workbench.mjs';
 import { CHROMIUM_ARGS, workbenchUrl } from '../integration/runInCodeServer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,14 +25,7 @@ describe('the capture editor, driven like a person would (code-server + Chromium
   const quickOpen = (file) => pick('Control+P', file);
   const runCommand = (title) => pick('F1', title, 500);
 
-  async function colorTheme(name) {
-    await runCommand('Preferences: Color Theme');
-    await page.waitForTimeout(800);
-    await page.keyboard.type(name);
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(1500);
-  }
+  const colorTheme = (name) => setColorTheme(page, name);
 
   before(async () => {
     fs.mkdirSync(shots, { recursive: true });
@@ -48,10 +41,7 @@ describe('the capture editor, driven like a person would (code-server + Chromium
   });
 
   afterEach(async function () {
-    // A failed step leaves a picture of what the screen showed.
-    if (this.currentTest?.state === 'failed' && page) {
-      await page.screenshot({ path: path.join(shots, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`) }).catch(() => undefined);
-    }
+    await screenshotOnFailure(page, this.currentTest, shots);
   });
 
   after(async () => {

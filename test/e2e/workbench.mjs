@@ -25,3 +25,20 @@ export async function pickFromQuickInput(page, key, text, settle = 1000) {
   await page.waitForTimeout(settle);
   await page.keyboard.press('Enter');
 }
+
+/** Picks a colour theme from the palette, as a person would. */
+export async function colorTheme(page, name) {
+  await pickFromQuickInput(page, 'F1', 'Preferences: Color Theme', 500);
+  await page.waitForTimeout(800);
+  await page.keyboard.type(name);
+  await page.waitForTimeout(800);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(1500);
+}
+
+/** A failed step leaves a picture of what the screen showed, named after the test. */
+export async function screenshotOnFailure(page, test, shots) {
+  if (test?.state === 'failed' && page) {
+    await page.screenshot({ path: `${shots}/failed-${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png` }).catch(() => undefined);
+  }
+}

@@ -8,6 +8,11 @@ import { explanationMarkdown, ladderMermaid, ladderSvg } from '../../src/core/ex
 import { indexCapture } from '../../src/core/index/captureIndex';
 import { buildLadder } from '../../src/core/tcp/ladder';
 import { ROOT, fixture } from '../helpers/paths';
+import MarkdownIt from 'markdown-it';
+import { SaxesParser } from 'saxes';
+import { catalogCapture } from '../../src/core/index/catalog';
+import { carriedLines, streamApp } from '../../src/core/app/stream';
+import { injectionCapture } from '../helpers/injection';
 
 /*
  * The narrative of the tutorial capture in both languages is pinned by snapshots in
@@ -99,14 +104,16 @@ describe('explanations taken elsewhere', () => {
   it('the CLI writes the same Markdown, Mermaid and SVG', () => {
     const cli = path.join(ROOT, 'dist', 'cli.js');
     const { explanation, ladder } = tutorial();
+    const bytes = new Uint8Array(fs.readFileSync(fixture('01_http_node_conn_close.pcapng')));
+    const app = streamApp(catalogCapture(new MemorySource(bytes)), 0);
     const run = (format: string, ...more: string[]): string => {
       const r = spawnSync(process.execPath, [cli, 'explain', fixture('01_http_node_conn_close.pcapng'), '--format', format, ...more], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       return r.stdout;
     };
-    assert.equal(run('markdown', '--lang', 'zh-cn'), explanationMarkdown(explanation, ladder, 'zh-cn'));
-    assert.equal(run('mermaid'), ladderMermaid(ladder, 'en'));
-    assert.equal(run('svg'), ladderSvg(ladder, 'en'));
+    assert.equal(run('markdown', '--lang', 'zh-cn'), explanationMarkdown(explanation, ladder, 'zh-cn', carriedLines(app, 'zh-cn')));
+    assert.equal(run('mermaid'), ladderMermaid(ladder, 'en', carriedLines(app, 'en')));
+    assert.equal(run('svg'), ladderSvg(ladder, 'en', carriedLines(app, 'en')));
     const many = spawnSync(process.execPath, [cli, 'explain', fixture('03_conn_refused_loopback_v4_v6.pcap'), '--format', 'mermaid'], { encoding: 'utf8' });
     assert.equal(many.status, 2);
     assert.match(many.stderr, /draws one connection: pick it with --stream N/);
@@ -130,5 +137,48 @@ describe('explanations taken elsewhere', () => {
     assert.ok(x.bytes.toServer > 0 && x.bytes.toClient > 0);
     assert.ok(x.text.details.some((d) => /ECN was negotiated/.test(d)));
     assert.equal(x.steps[0]!.kind, 'syn');
+  });
+});
+
+describe('exports say what each segment carried (issue 9)', () => {
+  const withCarried = (bytes: Uint8Array, lang: 'en' | 'zh-cn' = 'en') => {
+    const index = indexCapture(() => new MemorySource(bytes));
+    const catalog = catalogCapture(new MemorySource(bytes));
+    const ladder = buildLadder(index, { stream: 0 });
+    return { explanation: explainConnection(index, 0), ladder, carried: carriedLines(streamApp(catalog, 0), lang) };
+  };
+
+  it('Markdown gains a Carried column, Mermaid and SVG a line on the arrow, on the segments that carried something', () => {
+    const { explanation, ladder, carried } = withCarried(new Uint8Array(fs.readFileSync(fixture('01_http_node_conn_close.pcapng'))));
+    const get = ladder.rows.find((r) => r.len > 0 && r.toServer)!;
+    const answer = ladder.rows.find((r) => r.len > 0 && !r.toServer)!;
+    assert.equal(carried.get(get.frame), 'GET / HTTP/1.1');
+    assert.match(carried.get(answer.frame)!, /^HTTP\/1\.1 200 OK/);
+    const md = explanationMarkdown(explanation, ladder, 'en', carried);
+    const table = md.split('\n').filter((l) => l.startsWith('|'));
+    assert.match(table[0]!, /\| Segment \| Carried \| Client \|/);
+    // Every row has as many cells as the header: the column is there on rows without data too.
+    const cells = (l: string): number => l.replace(/\\\|/g, '').split('|').length;
+    for (const l of table) assert.equal(cells(l), cells(table[0]!), l);
+    assert.ok(table.some((l) => l.includes('`GET / HTTP/1.1`')), md);
+    assert.match(ladderMermaid(ladder, 'en', carried), /C->>S: \[PSH, ACK\][^\n]*<br\/>GET \/ HTTP\/1\.1<br\/>/);
+    assert.match(ladderSvg(ladder, 'en', carried), /<text [^>]*class="carried"[^>]*>GET \/ HTTP\/1\.1<\/text>/);
+    // Without the lines, the exports are as before (the snapshots above).
+    assert.equal(explanationMarkdown(explanation, ladder, 'en', new Map()), explanationMarkdown(explanation, ladder, 'en'));
+  });
+
+  it("a hostile payload's words stay text in every export", () => {
+    const { explanation, ladder, carried } = withCarried(new Uint8Array(injectionCapture()));
+    assert.ok(carried.size >= 2, 'the request and the response are named');
+    const html = new MarkdownIt({ html: true }).render(explanationMarkdown(explanation, ladder, 'en', carried));
+    assert.ok(!/<(script|img|a)[\s>]/i.test(html), html);
+    const mermaid = ladderMermaid(ladder, 'en', carried);
+    assert.ok(!/[<>]script|%%\{|[\u0000-\u0008\u001b]/.test(mermaid.replace(/<br\/>/g, '')), mermaid);
+    const svg = ladderSvg(ladder, 'en', carried);
+    const tags: string[] = [];
+    const parser = new SaxesParser();
+    parser.on('opentag', (t) => tags.push(t.name));
+    parser.write(svg).close();
+    assert.deepEqual([...new Set(tags)].sort(), ['defs', 'line', 'marker', 'path', 'rect', 'style', 'svg', 'text']);
   });
 });

@@ -1,4 +1,4 @@
-import { BoundedBuffer, Mark, ParserHost, latin1, utf8 } from './parser';
+import { BoundedBuffer, Mark, ParserHost, latin1, messageStart, utf8 } from './parser';
 import { HEADER_LIMIT, HttpMessage, HttpRequest, HttpResponse, PREVIEW_BYTES } from './types';
 
 /**
@@ -105,13 +105,7 @@ export class HttpExchange {
 export function newHttpMessage(first: HttpFirstLine, at: Mark): HttpMessage {
   const base = {
     protocol: 'http' as const,
-    seq: at.seq,
-    offset: at.offset,
-    frame: at.frame,
-    length: null,
-    headKnown: false,
-    incomplete: false,
-    malformed: null,
+    ...messageStart(at),
     version: first.version,
     contentType: null,
     contentLength: null,

@@ -10,6 +10,11 @@ export interface Mark {
   frame: number;
 }
 
+/** What every message starts with: where its first byte is, its end and state still unknown. */
+export function messageStart(at: Mark): Pick<AppMessage, 'seq' | 'offset' | 'frame' | 'length' | 'headKnown' | 'incomplete' | 'malformed'> {
+  return { seq: at.seq, offset: at.offset, frame: at.frame, length: null, headKnown: false, incomplete: false, malformed: null };
+}
+
 /** What a parser tells the tracker that drives it. */
 export interface ParserHost {
   /** Where bytes[i] of the bytes being read stands. */

@@ -1,5 +1,6 @@
 import { CaptureCatalog } from '../index/catalog';
-import { ConnectionApp, FrameApp } from './attribution';
+import { ConnectionApp, FrameApp, frameAppText } from './attribution';
+import { Lang } from '../explain/glossary';
 import { ConnectionAppSummary } from './summary';
 import { AppMessage } from './types';
 
@@ -37,4 +38,14 @@ export function streamApp(catalog: CaptureCatalog, stream: number): StreamApp {
   const frames = new Map<number, FrameApp>();
   for (const f of [...app.client.allFrames(), ...app.server.allFrames()]) frames.set(f.frame, f);
   return { stream, fromClient: app.client.messages, fromServer: app.server.messages, frames, summary: summary.text() };
+}
+
+/** What each frame of the connection carried, in a line in `lang` (exports and the step list). */
+export function carriedLines(app: StreamApp, lang: Lang = 'en'): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [frame, f] of app.frames) {
+    const line = frameAppText(f, lang, 'summary');
+    if (line) out.set(frame, line);
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { BoundedBuffer, Mark, ParserHost, utf8 } from './parser';
+import { BoundedBuffer, Mark, ParserHost, messageStart, utf8 } from './parser';
 import { HELLO_LIMIT, MalformedReason, TLS_RECORD_LIMIT, TlsMessage, TlsType } from './types';
 
 /**
@@ -216,13 +216,7 @@ export class TlsParser {
     const m: TlsMessage = {
       protocol: 'tls',
       type,
-      seq: at.seq,
-      offset: at.offset,
-      frame: at.frame,
-      length: null,
-      headKnown: false,
-      incomplete: false,
-      malformed: null,
+      ...messageStart(at),
       contentType: r.type,
       recordVersion: r.version,
       recordLength: r.length,

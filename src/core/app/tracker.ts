@@ -1,7 +1,7 @@
 import { seqDiff } from '../tcp/seq';
 import { MissingCause, StreamBytesSink } from '../stream/types';
 import { HTTP_START_BYTES, HttpExchange, HttpParser, fieldText, httpStart, newHttpMessage, recogniseHttpLine } from './http';
-import { BoundedBuffer, Mark, ParserHost, latin1 } from './parser';
+import { BoundedBuffer, Mark, ParserHost, latin1, messageStart } from './parser';
 import { TlsParser, TlsSession, tlsStart } from './tls';
 import { AppMessage, DATA_PREVIEW_BYTES, DataMessage, HEADER_LIMIT } from './types';
 
@@ -338,13 +338,8 @@ export class DirectionTracker implements StreamBytesSink, ParserHost {
     return {
       protocol: 'data',
       type: 'data',
-      seq: mark.seq,
-      offset: mark.offset,
-      frame: mark.frame,
-      length: null,
+      ...messageStart(mark),
       headKnown: true,
-      incomplete: false,
-      malformed: null,
       head: latin1(head),
     };
   }

@@ -23,6 +23,7 @@ const WORDS = {
     client: 'Client',
     server: 'Server',
     note: 'What it means',
+    carried: 'Carried',
     before: 'before',
     phase: { handshake: 'Three-way handshake', data: 'Data', teardown: 'Teardown' } as Record<Phase, string>,
     numbers: { relative: 'Sequence numbers are relative (each side\'s ISN is 0), as Wireshark shows them by default.', absolute: 'Sequence numbers are absolute (raw).' },
@@ -39,6 +40,7 @@ const WORDS = {
     client: '客户端',
     server: '服务器',
     note: '含义',
+    carried: '携带的数据',
     before: '开始前',
     phase: { handshake: '三次握手', data: '数据传输', teardown: '挥手（关闭连接）' } as Record<Phase, string>,
     numbers: { relative: '序列号为相对值（双方的 ISN 都记为 0），与 Wireshark 默认一致。', absolute: '序列号为绝对（原始）值。' },
@@ -70,19 +72,29 @@ function labelWithAnalysis(r: LadderRow): string {
 }
 
 
+/**
+ * What segments carried, by frame, in the export's language ("GET / HTTP/1.1"): text from the
+ * capture, escaped here for each format. Without it (or when it is empty) no column is drawn.
+ */
+export type CarriedLines = ReadonlyMap<number, string>;
+
 /** The explanation and the step table, in Markdown. */
-export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, lang: Lang = 'en'): string {
+export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, lang: Lang = 'en', carried?: CarriedLines): string {
   const w = WORDS[lang];
+  const withCarried = !!carried && ladder.rows.some((r) => carried.has(r.frame));
   const n = narrateConnection(x, lang);
   const out: string[] = [`## ${n.title}`, '', n.summary.join(lang === 'zh-cn' ? '' : ' '), ''];
   for (const d of n.details) out.push(`- ${d}`);
   out.push('', `### ${w.steps}`, '', w.numbers[ladder.numbers], '');
-  out.push(`| # | ${w.time} | ${w.delta} | ${w.dir} | ${w.segment} | ${w.client} | ${w.server} | ${w.note} |`, '|---:|---:|---:|:---:|---|---|---|---|');
-  out.push(`|  |  |  |  | *${w.before}* | ${stateText(ladder.initial.client)} | ${stateText(ladder.initial.server)} |  |`);
+  const carriedHead = withCarried ? ` ${w.carried} |` : '';
+  out.push(`| # | ${w.time} | ${w.delta} | ${w.dir} | ${w.segment} |${carriedHead} ${w.client} | ${w.server} | ${w.note} |`, `|---:|---:|---:|:---:|---|${withCarried ? '---|' : ''}---|---|---|`);
+  out.push(`|  |  |  |  | *${w.before}* |${withCarried ? '  |' : ''} ${stateText(ladder.initial.client)} | ${stateText(ladder.initial.server)} |  |`);
   for (const r of ladder.rows) {
     const words = describeStep(r, lang, ladder.server.port);
+    const what = carried?.get(r.frame);
+    const carriedCell = withCarried ? ` ${what ? markdownCell(markdownCode(what)) : ''} |` : '';
     out.push(
-      `| ${r.n + 1} | ${r.time.toFixed(6)} | ${deltaText(r, lang)} | ${r.toServer ? '→' : '←'} | ${markdownCell(markdownCode(labelWithAnalysis(r)))} | ${stateText(r.client)} | ${stateText(r.server)} | ${markdownCell(words.short)} |`,
+      `| ${r.n + 1} | ${r.time.toFixed(6)} | ${deltaText(r, lang)} | ${r.toServer ? '→' : '←'} | ${markdownCell(markdownCode(labelWithAnalysis(r)))} |${carriedCell} ${stateText(r.client)} | ${stateText(r.server)} | ${markdownCell(words.short)} |`,
     );
   }
   if (ladder.first + ladder.rows.length < ladder.total) out.push('', w.more.replace('{n}', String(ladder.total - ladder.first - ladder.rows.length)));
@@ -92,7 +104,7 @@ export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, la
 
 
 /** A Mermaid `sequenceDiagram` of the ladder: one message per segment, notes for states and phases. */
-export function ladderMermaid(ladder: Ladder, lang: Lang = 'en'): string {
+export function ladderMermaid(ladder: Ladder, lang: Lang = 'en', carried?: CarriedLines): string {
   const w = WORDS[lang];
   const out = [
     'sequenceDiagram',
@@ -110,7 +122,8 @@ export function ladderMermaid(ladder: Ladder, lang: Lang = 'en'): string {
       out.push(`    Note over C,S: ${mermaidText(w.phase[phase])}`);
     }
     const note = describeStep(r, lang, ladder.server.port).short;
-    out.push(`    ${r.toServer ? 'C->>S' : 'S->>C'}: ${mermaidText(labelWithAnalysis(r))}<br/>${mermaidText(note)}<br/>${mermaidText(timeText(r, lang))}`);
+    const what = carried?.get(r.frame);
+    out.push(`    ${r.toServer ? 'C->>S' : 'S->>C'}: ${mermaidText(labelWithAnalysis(r))}${what ? `<br/>${mermaidText(what)}` : ''}<br/>${mermaidText(note)}<br/>${mermaidText(timeText(r, lang))}`);
     const c = stateText(r.client);
     const s = stateText(r.server);
     if (c !== client) out.push(`    Note over C: ${c}`);
@@ -123,7 +136,7 @@ export function ladderMermaid(ladder: Ladder, lang: Lang = 'en'): string {
 
 
 /** A standalone SVG of the ladder (light colours, for documents outside VS Code). */
-export function ladderSvg(ladder: Ladder, lang: Lang = 'en'): string {
+export function ladderSvg(ladder: Ladder, lang: Lang = 'en', carried?: CarriedLines): string {
   const w = WORDS[lang];
   const width = 960;
   const rowH = 64;
@@ -137,7 +150,7 @@ export function ladderSvg(ladder: Ladder, lang: Lang = 'en'): string {
     text(x, y, stateText(s), `class="state${s.inferred ? ' inferred' : ''}" text-anchor="${anchor}"`);
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Segoe UI, Helvetica, Arial, 'Noto Sans CJK SC', sans-serif" font-size="13">`,
-    '<style>.label{fill:#1f2328}.note{fill:#57606a;font-size:12px}.state{fill:#0969da;font-weight:600;font-size:12px}.inferred{fill:#8c959f;font-style:italic}.lane{stroke:#8c959f;stroke-width:1}.arrow{stroke:#1f2328;stroke-width:1.5}.rst{stroke:#cf222e}.phase{fill:#6e7781;font-size:11px;text-transform:uppercase;letter-spacing:.05em}.head{font-weight:700;fill:#1f2328}.endpoint{fill:#57606a}.time{fill:#57606a;font-size:11px;font-variant-numeric:tabular-nums}</style>',
+    '<style>.label{fill:#1f2328}.note{fill:#57606a;font-size:12px}.state{fill:#0969da;font-weight:600;font-size:12px}.inferred{fill:#8c959f;font-style:italic}.lane{stroke:#8c959f;stroke-width:1}.arrow{stroke:#1f2328;stroke-width:1.5}.rst{stroke:#cf222e}.phase{fill:#6e7781;font-size:11px;text-transform:uppercase;letter-spacing:.05em}.head{font-weight:700;fill:#1f2328}.endpoint{fill:#57606a}.time{fill:#57606a;font-size:11px;font-variant-numeric:tabular-nums}.carried{fill:#8250df;font-size:12px;font-weight:600}</style>',
     '<defs><marker id="tip" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f2328"/></marker></defs>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     text(xc, 24, w.client, 'class="head" text-anchor="middle"'),
@@ -169,6 +182,8 @@ export function ladderSvg(ladder: Ladder, lang: Lang = 'en'): string {
     );
     const delta = deltaText(r, lang);
     if (delta) parts.push(text(8, yLine + 6, delta, 'class="time"'));
+    const what = carried?.get(r.frame);
+    if (what) parts.push(text((xc + xs) / 2, yLine - 23, what.length > 90 ? `${what.slice(0, 89)}…` : what, 'class="carried" text-anchor="middle"'));
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
