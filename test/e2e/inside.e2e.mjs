@@ -120,12 +120,16 @@ describe('inside a segment: what it carried, when, its layers and bytes, Follow 
   });
 
   it('stays legible in a dark theme (screenshot)', async () => {
+    // The palette's keys go to the workbench, not to the webview that has the focus.
+    await page.locator('.tabs-container .tab.active').first().click();
     await colorTheme('Dark Modern');
+    await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 15000 });
     await webview().locator('.inspector [data-tab="anatomy"]').click();
     await webview().locator('.anatomy-tree').waitFor({ timeout: 15000 });
     await page.screenshot({ path: path.join(shots, 'inside-anatomy-dark.png') });
     await webview().locator('.inspector [data-tab="follow"]').click();
     await page.screenshot({ path: path.join(shots, 'inside-follow-dark.png') });
+    await page.locator('.tabs-container .tab.active').first().click();
     await colorTheme('Light Modern');
   });
 

@@ -4,7 +4,7 @@ import { ConnectionExplanation, narrateConnection } from './connection';
 import { endpointText } from '../decode/address';
 import { Lang } from './glossary';
 import { describeStep, formatDuration } from './steps';
-import { markdownCell, markdownCode, mermaidText, xmlText } from '../escape';
+import { markdownCell, markdownCode, markdownText, mermaidText, xmlText } from '../escape';
 
 /**
  * A connection taken elsewhere: Markdown for notes and tickets, a Mermaid sequence diagram and
@@ -78,6 +78,14 @@ function labelWithAnalysis(r: LadderRow): string {
  */
 export type CarriedLines = ReadonlyMap<number, string>;
 
+/**
+ * Text from a capture for a Markdown cell, inert even in a renderer that ignores backslash
+ * escapes or links bare URLs: angle brackets and colons as entities, the rest escaped.
+ */
+function inertMarkdown(s: string): string {
+  return markdownText(s).replace(/\\</g, '&lt;').replace(/\\>/g, '&gt;').replace(/\\:/g, '&#58;');
+}
+
 /** The explanation and the step table, in Markdown. */
 export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, lang: Lang = 'en', carried?: CarriedLines): string {
   const w = WORDS[lang];
@@ -92,7 +100,8 @@ export function explanationMarkdown(x: ConnectionExplanation, ladder: Ladder, la
   for (const r of ladder.rows) {
     const words = describeStep(r, lang, ladder.server.port);
     const what = carried?.get(r.frame);
-    const carriedCell = withCarried ? ` ${what ? markdownCell(markdownCode(what)) : ''} |` : '';
+    // Text, every punctuation mark escaped: no link can start, even for a renderer that reads code spans loosely.
+    const carriedCell = withCarried ? ` ${what ? markdownCell(inertMarkdown(what)) : ''} |` : '';
     out.push(
       `| ${r.n + 1} | ${r.time.toFixed(6)} | ${deltaText(r, lang)} | ${r.toServer ? '→' : '←'} | ${markdownCell(markdownCode(labelWithAnalysis(r)))} |${carriedCell} ${stateText(r.client)} | ${stateText(r.server)} | ${markdownCell(words.short)} |`,
     );
