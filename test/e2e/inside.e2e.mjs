@@ -121,9 +121,19 @@ describe('inside a segment: what it carried, when, its layers and bytes, Follow 
 
   it('stays legible in a dark theme (screenshot)', async () => {
     // The palette's keys go to the workbench, not to the webview that has the focus.
-    await page.locator('.tabs-container .tab.active').first().click();
-    await colorTheme('Dark Modern');
-    await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 15000 });
+    // The theme picker sometimes opens with its list still hidden (as pickFromQuickInput
+    // knows): ask again, as a person would, before deciding the theme did not apply.
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Escape');
+      await page.locator('.tabs-container .tab.active').first().click();
+      await colorTheme('Dark Modern');
+      try {
+        await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 10000 });
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
     await webview().locator('.inspector [data-tab="anatomy"]').click();
     await webview().locator('.anatomy-tree').waitFor({ timeout: 15000 });
     await page.screenshot({ path: path.join(shots, 'inside-anatomy-dark.png') });
