@@ -1,5 +1,6 @@
 import { Lang } from '../core/explain/glossary';
 import { formatDuration } from '../core/explain/steps';
+import { deltaText } from '../core/explain/export';
 import type { LadderRow } from '../core/tcp/ladder';
 import { el } from './dom';
 
@@ -87,11 +88,6 @@ export class LadderLayout {
   }
 }
 
-/** "+9.59 ms" since the previous segment; nothing on a connection's first. */
-export function deltaText(r: LadderRow, lang: Lang): string {
-  if (r.n === 0) return '';
-  return `${r.delta >= 0 ? '+' : ''}${formatDuration(r.delta, lang)}`;
-}
 
 /** A row's time: since the connection's first segment, and since the one before it. */
 export function whenMark(r: LadderRow, lang: Lang, t: (key: string) => string): HTMLElement {

@@ -4,10 +4,12 @@ import { describeStep } from '../core/explain/steps';
 import type { Ladder, LadderRow } from '../core/tcp/ladder';
 import type { CaptureOverview, FromWebview, SortKey, Strings, TableQuery, ToWebview } from '../shared/protocol';
 import { ConnectionTable } from './table';
+import { el } from './dom';
 import { frameAppText } from '../core/app/attribution';
 import type { FrameApp } from '../core/app/attribution';
 import { controlsEscaped } from '../core/escape';
-import { LadderLayout, deltaText, pauseMark, spaceToggle, whenMark } from './ladder';
+import { LadderLayout, pauseMark, spaceToggle, whenMark } from './ladder';
+import { deltaText } from '../core/explain/export';
 import { Inspector, InspectorTab } from './inspector';
 import type { FollowMode } from './follow';
 
@@ -64,13 +66,6 @@ const explanations = new Map<number, ConnectionExplanation>();
 
 const app = document.getElementById('app')!;
 const t = (key: string): string => strings[key] ?? key;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function save(): void {
   vscode.setState(saved);

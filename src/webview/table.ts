@@ -1,6 +1,7 @@
 import type { Lang } from '../core/explain/glossary';
 import { FilterMessageId, filterMessageAt } from '../core/filter/messages';
 import type { ConnectionRow, RowsPage, SortKey, TableQuery } from '../shared/protocol';
+import { el } from './dom';
 
 /*
  * The connection table: a window over rows that live in the index worker, where they are
@@ -52,13 +53,6 @@ function badges(c: ConnectionRow, t: (k: string) => string): string {
   if (c.resets) b.push(`${c.resets} ${t('resets')}`);
   if (c.zeroWindows) b.push(`${c.zeroWindows} ${t('zeroWindows')}`);
   return b.join(' · ');
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 export class ConnectionTable {

@@ -54,7 +54,7 @@ function stateText(s: SideState): string {
 }
 
 /** "+9.59 ms": the time since the connection's previous segment (none on its first). */
-function deltaText(r: LadderRow, lang: Lang): string {
+export function deltaText(r: LadderRow, lang: Lang): string {
   if (r.n === 0) return '';
   return `${r.delta >= 0 ? '+' : ''}${formatDuration(r.delta, lang)}`;
 }
