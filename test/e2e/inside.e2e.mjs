@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from '../integration/codeServer.mjs';
-import { captureWebview, colorTheme as setColorTheme, pickFromQuickInput, screenshotOnFailure } from './workbench.mjs';
+import { captureWebview, pickFromQuickInput, screenshotOnFailure, userSettings } from './workbench.mjs';
 import { CHROMIUM_ARGS, workbenchUrl } from '../integration/runInCodeServer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,8 +25,6 @@ describe('inside a segment: what it carried, when, its layers and bytes, Follow 
   const pick = (key, text, settle = 1000) => pickFromQuickInput(page, key, text, settle);
   const quickOpen = (file) => pick('Control+P', file);
   const runCommand = (title) => pick('F1', title, 500);
-
-  const colorTheme = (name) => setColorTheme(page, name);
 
   async function openStream(file, stream) {
     await quickOpen(file);
@@ -120,36 +118,22 @@ describe('inside a segment: what it carried, when, its layers and bytes, Follow 
   });
 
   it('stays legible in a dark theme (screenshot)', async () => {
-    // The palette's keys go to the workbench, not to the webview that has the focus.
-    // The theme picker sometimes opens with its list still hidden (as pickFromQuickInput
-    // knows): ask again, as a person would, before deciding the theme did not apply.
-    for (let attempt = 1; ; attempt++) {
-      await page.keyboard.press('Escape');
-      await page.locator('.tabs-container .tab.active').first().click();
-      await colorTheme('Dark Modern');
-      try {
-        await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 10000 });
-        break;
-      } catch (e) {
-        if (attempt >= 3) throw e;
-      }
-    }
+    await userSettings(page, { 'workbench.colorTheme': 'Dark Modern' });
+    await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 15000 });
+    // Back to the capture: the settings editor took its place in front.
+    await openStream(TUTORIAL, 0);
+    await webview().locator('.seg', { hasText: 'GET / HTTP/1.1' }).first().click();
     await webview().locator('.inspector [data-tab="anatomy"]').click();
     await webview().locator('.anatomy-tree').waitFor({ timeout: 15000 });
     await page.screenshot({ path: path.join(shots, 'inside-anatomy-dark.png') });
     await webview().locator('.inspector [data-tab="follow"]').click();
     await page.screenshot({ path: path.join(shots, 'inside-follow-dark.png') });
-    await page.locator('.tabs-container .tab.active').first().click();
-    await colorTheme('Light Modern');
+    await userSettings(page, { 'workbench.colorTheme': 'Light Modern' });
+    await page.locator('.monaco-workbench.vs').waitFor({ timeout: 15000 });
   });
 
   it('speaks Chinese: the tabs, the layers and what each adds (screenshot)', async () => {
-    await runCommand('Preferences: Open User Settings (JSON)');
-    await page.waitForTimeout(1500);
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText('{"tcpExplainer.language": "zh-cn", "workbench.colorTheme": "Light Modern"}');
-    await page.keyboard.press('Control+S');
-    await page.waitForTimeout(1000);
+    await userSettings(page, { 'tcpExplainer.language': 'zh-cn', 'workbench.colorTheme': 'Light Modern' });
     await openStream(TUTORIAL, 0);
     await webview().locator('.seg', { hasText: 'GET / HTTP/1.1' }).first().click();
     await webview().locator('.inspector [data-tab="anatomy"]').click();
@@ -158,12 +142,6 @@ describe('inside a segment: what it carried, when, its layers and bytes, Follow 
     await webview().locator('.anatomy-tree .about').first().waitFor();
     assert.match(await webview().locator('.anatomy-tree').innerText(), /[\u4e00-\u9fff]{4}/);
     await page.screenshot({ path: path.join(shots, 'inside-anatomy-zh-cn.png') });
-    await page.keyboard.press('Control+,');
-    await runCommand('Preferences: Open User Settings (JSON)');
-    await page.waitForTimeout(1500);
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText('{"workbench.colorTheme": "Light Modern"}');
-    await page.keyboard.press('Control+S');
-    await page.waitForTimeout(800);
+    await userSettings(page, { 'workbench.colorTheme': 'Light Modern' });
   });
 });

@@ -36,6 +36,20 @@ export async function colorTheme(page, name) {
   await page.waitForTimeout(1500);
 }
 
+/**
+ * Replaces the user settings with these, through the settings editor a person would use. The
+ * theme picker sometimes opens with its list hidden and swallows the typed name; the settings
+ * file does not.
+ */
+export async function userSettings(page, settings) {
+  await pickFromQuickInput(page, 'F1', 'Preferences: Open User Settings (JSON)', 500);
+  await page.waitForTimeout(1500);
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(JSON.stringify(settings));
+  await page.keyboard.press('Control+S');
+  await page.waitForTimeout(1000);
+}
+
 /** A failed step leaves a picture of what the screen showed, named after the test. */
 export async function screenshotOnFailure(page, test, shots) {
   if (test?.state === 'failed' && page) {
