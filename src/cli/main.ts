@@ -10,12 +10,14 @@ import { linkTypeName } from '../core/decode/linktypes';
 import {
   ConversationRecord,
   conversationRecord,
+  round9,
   secondsBetween,
+  tableConversationRecord,
   segmentInfo,
   segmentTimeTexts,
 } from '../core/report';
-import { PacketRecordVisitor, ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
-import { TcpConversation } from '../core/tcp/analysis';
+import { PacketRecordVisitor, ScanSummary, scanConversations, scanPacketRecords } from '../core/scan';
+import { ConversationTable, decimalDigits } from '../core/tcp/conversationTable';
 import { FileSource } from '../node/fileSource';
 import { ByteSource } from '../core/capture/source';
 import { detectTextFormat } from '../core/text/parse';
@@ -300,53 +302,148 @@ function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summ
   return { summary: catalog.summary, passes: (s) => passes[s] === 1 };
 }
 
+/** The connections `conversations` prints, however they were counted. */
+interface ConversationList {
+  /** Every connection in the capture, and the streams shown (all, or those a filter passed). */
+  total: number;
+  streams: number[];
+  record(stream: number): ConversationRecord;
+  /** What sizes the row's cells: lengths counted and times given without making the row's text. */
+  cellSizes(stream: number): CellSizes;
+}
+
+interface CellSizes {
+  endpoints: number;
+  packets: number;
+  bytes: number;
+  start: number;
+  duration: number;
+  completeness: number;
+  irtt: number | null;
+}
+
+/** Every connection, counted in columns: the table needs no sequence analysis and keeps nothing per packet. */
+function tableList(summary: ScanSummary, table: ConversationTable): ConversationList {
+  const sized: CellSizes = { endpoints: 0, packets: 0, bytes: 0, start: 0, duration: 0, completeness: 0, irtt: null };
+  return {
+    total: table.count,
+    streams: Array.from({ length: table.count }, (_, s) => s),
+    record: (s) => tableConversationRecord(table, s, summary.firstSec, summary.firstNsec),
+    cellSizes(s) {
+      const client = table.clientIsA(s) ? 0 : 1;
+      const server = client === 0 ? 1 : 0;
+      sized.endpoints = table.endpointTextLength(s, client) + 3 + table.endpointTextLength(s, server);
+      sized.packets = decimalDigits(table.packets[2 * s + client]!) + 1 + decimalDigits(table.packets[2 * s + server]!);
+      sized.bytes = decimalDigits(table.bytes[2 * s + client]!) + 1 + decimalDigits(table.bytes[2 * s + server]!);
+      sized.start = round9(secondsBetween(summary.firstSec, summary.firstNsec, table.firstSec[s]!, table.firstNsec[s]!));
+      sized.duration = round9(secondsBetween(table.firstSec[s]!, table.firstNsec[s]!, table.lastSec[s]!, table.lastNsec[s]!));
+      sized.completeness = table.displayedCompleteness(s);
+      sized.irtt = table.firstRttNs[s] === 0 ? null : table.firstRttNs[s]! / 1e9;
+      return sized;
+    },
+  };
+}
+
+/** The connections a filter passes: a filter may ask about the analysis (tcp.analysis.retransmission). */
+function filteredList(summary: ScanSummary, passes: (stream: number) => boolean): ConversationList {
+  const convs = summary.analyzer.conversations;
+  const record = (s: number): ConversationRecord => conversationRecord(convs[s]!, summary.firstSec, summary.firstNsec);
+  return {
+    total: convs.length,
+    streams: convs.map((c) => c.stream).filter(passes),
+    record,
+    cellSizes(s) {
+      const r = record(s);
+      return {
+        endpoints: endpointText(r.client).length + 3 + endpointText(r.server).length,
+        packets: `${r.packets.to_server}/${r.packets.to_client}`.length,
+        bytes: `${r.bytes.to_server}/${r.bytes.to_client}`.length,
+        start: r.start,
+        duration: r.duration,
+        completeness: r.completeness,
+        irtt: r.irtt,
+      };
+    },
+  };
+}
+
 function runConversations(file: string, json: boolean, filter: CompiledFilter | null, out: Output): ScanSummary {
   const input = new Input(file);
   input.reportNotes();
   let summary: ScanSummary;
-  let passes: (stream: number) => boolean = () => true;
+  let list: ConversationList;
   try {
-    if (filter && filter.kind !== 'all') ({ summary, passes } = matchingStreams(input.open, filter));
-    else summary = scanCapture(input.open());
+    if (filter && filter.kind !== 'all') {
+      let passes: (stream: number) => boolean;
+      ({ summary, passes } = matchingStreams(input.open, filter));
+      list = filteredList(summary, passes);
+    } else {
+      const scanned = scanConversations(input.open());
+      summary = scanned.summary;
+      list = tableList(summary, scanned.table);
+    }
   } finally {
     input.close();
   }
-  const convs = summary.analyzer.conversations.filter((c) => passes(c.stream));
+  const { streams } = list;
   if (json) {
     // One array, one conversation per line, written as it goes: no giant string in memory.
-    if (convs.length === 0) out.line('[]');
-    convs.forEach((c, i) => {
-      const rec = jsonText(conversationRecord(c, summary.firstSec, summary.firstNsec));
-      out.line(`${i === 0 ? '[' : ''}${rec}${i === convs.length - 1 ? ']' : ','}`);
+    if (streams.length === 0) out.line('[]');
+    streams.forEach((s, i) => {
+      out.line(`${i === 0 ? '[' : ''}${jsonText(list.record(s))}${i === streams.length - 1 ? ']' : ','}`);
     });
     return summary;
   }
-  out.line(describeCapture(file, summary, input.text !== null));
-  if (convs.length === 0) {
+  out.line(describeCapture(file, summary, input.text !== null, list.total));
+  if (streams.length === 0) {
     out.line('No TCP connections.');
     return summary;
   }
-  // Two passes over the connections, one to size the columns and one to print: a row exists
-  // only while it is written, so a table of 150,000 connections costs no more than one row.
-  const cells = (c: TcpConversation): string[] => {
-    const r: ConversationRecord = conversationRecord(c, summary.firstSec, summary.firstNsec);
-    return [
-      String(r.stream),
-      `${endpointText(r.client)} → ${endpointText(r.server)}`,
-      `${r.packets.to_server}/${r.packets.to_client}`,
-      `${r.bytes.to_server}/${r.bytes.to_client}`,
-      r.start.toFixed(6),
-      r.duration.toFixed(6),
-      String(r.completeness),
-      r.irtt === null ? '-' : r.irtt.toFixed(6),
-    ];
-  };
+  // Columns are sized first and each row is made once, as it is written: a table of 150,000
+  // connections holds no more than one row's text. The times' widths come from the extremes
+  // (toFixed grows with the magnitude), the rest from digit counts.
   const header = ['stream', 'client → server', 'packets →/←', 'bytes →/←', 'start', 'duration', 'complete', 'iRTT'];
   const widths = header.map((h) => h.length);
-  for (const c of convs) cells(c).forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
+  const extremes = { start: [Infinity, -Infinity], duration: [Infinity, -Infinity], irtt: [Infinity, -Infinity] };
+  const widen = (i: number, n: number): void => {
+    if (n > widths[i]!) widths[i] = n;
+  };
+  const stretch = (range: number[], x: number): void => {
+    if (x < range[0]!) range[0] = x;
+    if (x > range[1]!) range[1] = x;
+  };
+  for (const s of streams) {
+    const r = list.cellSizes(s);
+    widen(0, decimalDigits(s));
+    widen(1, r.endpoints);
+    widen(2, r.packets);
+    widen(3, r.bytes);
+    stretch(extremes.start, r.start);
+    stretch(extremes.duration, r.duration);
+    widen(6, decimalDigits(r.completeness));
+    if (r.irtt !== null) stretch(extremes.irtt, r.irtt);
+  }
+  const timeWidth = (range: number[]): number => (range[0]! > range[1]! ? 1 : Math.max(range[0]!.toFixed(6).length, range[1]!.toFixed(6).length));
+  widen(4, timeWidth(extremes.start));
+  widen(5, timeWidth(extremes.duration));
+  widen(7, timeWidth(extremes.irtt));
   const fmt = (row: string[]): string => row.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   out.line(fmt(header));
-  for (const c of convs) out.line(fmt(cells(c)));
+  for (const s of streams) {
+    const r = list.record(s);
+    out.line(
+      fmt([
+        String(r.stream),
+        `${endpointText(r.client)} → ${endpointText(r.server)}`,
+        `${r.packets.to_server}/${r.packets.to_client}`,
+        `${r.bytes.to_server}/${r.bytes.to_client}`,
+        r.start.toFixed(6),
+        r.duration.toFixed(6),
+        String(r.completeness),
+        r.irtt === null ? '-' : r.irtt.toFixed(6),
+      ]),
+    );
+  }
   return summary;
 }
 
@@ -467,11 +564,11 @@ function runPacketCommand(args: Args, out: Output): ScanSummary {
   }
 }
 
-function describeCapture(file: string, s: ScanSummary, fromText: boolean): string {
+function describeCapture(file: string, s: ScanSummary, fromText: boolean, connections: number): string {
   const links = [...s.linkTypes.keys()].map(linkTypeName).join(', ') || 'no packets';
   const span = s.frames ? secondsBetween(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec).toFixed(6) : '0';
   const lines = [
-    `${controlsEscaped(file)}: ${s.info.format} ${s.info.version}, ${links}; ${s.frames} packets (${s.tcpFrames} TCP) over ${span} s; ${s.analyzer.conversations.length} TCP connections`,
+    `${controlsEscaped(file)}: ${s.info.format} ${s.info.version}, ${links}; ${s.frames} packets (${s.tcpFrames} TCP) over ${span} s; ${connections} TCP connections`,
   ];
   for (const [why, n] of s.skipped) {
     // Text lines that are not TCP stand in the rebuilt capture as placeholders: the notes said so.

@@ -2,6 +2,7 @@ import { CaptureRecord } from './capture/types';
 import { formatAddress } from './decode/address';
 import { DecodedFrame } from './decode/frame';
 import { TcpOption, parseTcpOptions } from './decode/tcpOptions';
+import { ConversationTable } from './tcp/conversationTable';
 import {
   A_ACK_LOST_PACKET,
   A_DUPLICATE_ACK,
@@ -288,6 +289,28 @@ export function conversationRecord(c: TcpConversation, captureStartSec: number, 
   };
 }
 
-function round9(x: number): number {
+/** conversationRecord for row `c` of a ConversationTable (the same fields, from its columns). */
+export function tableConversationRecord(t: ConversationTable, c: number, captureStartSec: number, captureStartNsec: number): ConversationRecord {
+  const client = t.clientIsA(c) ? 0 : 1;
+  const server = client === 0 ? 1 : 0;
+  return {
+    stream: c,
+    client: { address: t.address(c, client), port: t.port(c, client) },
+    server: { address: t.address(c, server), port: t.port(c, server) },
+    packets: { to_server: t.packets[2 * c + client]!, to_client: t.packets[2 * c + server]! },
+    bytes: { to_server: t.bytes[2 * c + client]!, to_client: t.bytes[2 * c + server]! },
+    payload: { to_server: t.payloadBytes[2 * c + client]!, to_client: t.payloadBytes[2 * c + server]! },
+    start: round9(secondsBetween(captureStartSec, captureStartNsec, t.firstSec[c]!, t.firstNsec[c]!)),
+    start_time: formatEpoch(t.firstSec[c]!, t.firstNsec[c]!),
+    duration: round9(secondsBetween(t.firstSec[c]!, t.firstNsec[c]!, t.lastSec[c]!, t.lastNsec[c]!)),
+    completeness: t.displayedCompleteness(c),
+    irtt: t.firstRttNs[c] === 0 ? null : t.firstRttNs[c]! / 1e9,
+    first_frame: t.firstFrame[c]!,
+    last_frame: t.lastFrame[c]!,
+  };
+}
+
+/** Seconds rounded to the nanosecond, as the records give them. */
+export function round9(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }

@@ -4,6 +4,7 @@ import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from './capt
 import { DecodedFrame, FrameKind, decodeFrame } from './decode/frame';
 import { PacketRecord, packetRecord } from './report';
 import { HalfFlow, SegmentAnalysis, TcpAnalyzer } from './tcp/analysis';
+import { ConversationTable } from './tcp/conversationTable';
 
 /** What one forward pass over a capture found. */
 export interface ScanSummary {
@@ -45,6 +46,11 @@ export interface ScanOptions {
   firstReusesPorts?: boolean;
   /** Called once, before the first record, with the summary the scan fills in as it goes. */
   onStart?: (summary: ScanSummary) => void;
+  /**
+   * Count each segment into this table instead of analysing it: the conversation table alone,
+   * with no sequence analysis (onSegment is not called, and the summary's analyzer stays empty).
+   */
+  table?: ConversationTable;
 }
 
 /**
@@ -54,6 +60,15 @@ export interface ScanOptions {
  */
 export function scanCapture(source: ByteSource, options: ScanOptions = {}): ScanSummary {
   return scanRecords(openCapture(source, options.pageSize), source.size, options);
+}
+
+/**
+ * The conversation table of a capture (tshark's `-z conv,tcp`) in one pass that keeps nothing
+ * per packet and no object per connection: the fastest way to list every connection.
+ */
+export function scanConversations(source: ByteSource, options: Omit<ScanOptions, 'table' | 'onSegment'> = {}): { summary: ScanSummary; table: ConversationTable } {
+  const table = new ConversationTable();
+  return { summary: scanRecords(openCapture(source, options.pageSize), source.size, { ...options, table }), table };
 }
 
 /** scanCapture over any reader of records (`size` is its total, for progress). */
@@ -114,6 +129,7 @@ export class Scanner {
     if (this.done) return false;
     const { reader, summary, analyzer, decoded, options, every } = this;
     const onSegment = options.onSegment;
+    const table = options.table;
     for (let k = 0; k < frames; k++) {
       const rec = reader.next();
       if (!rec) {
@@ -139,8 +155,12 @@ export class Scanner {
         summary.tcpFrames++;
         if (!decoded.headerValid) bump(summary.damaged, decoded.reason, 1);
         else if (decoded.truncated) bump(summary.damaged, 'TCP segment cut short by the snapshot length', 1);
-        const seg = analyzer.analyse(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
-        if (onSegment) onSegment(rec, decoded, seg);
+        if (table) {
+          table.segment(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
+        } else {
+          const seg = analyzer.analyse(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
+          if (onSegment) onSegment(rec, decoded, seg);
+        }
       } else {
         options.onOtherFrame?.(rec, kind, decoded.reason);
         const damaged = kind === FrameKind.Truncated || kind === FrameKind.Malformed;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemorySource } from '../../src/core/capture/source';
-import { scanCapture } from '../../src/core/scan';
+import { scanCapture, scanConversations } from '../../src/core/scan';
 import MarkdownIt from 'markdown-it';
 import { explainText, hoverAt } from '../../src/core/text/hover';
 import { parseCaptureText } from '../../src/core/text/parse';
@@ -144,6 +144,12 @@ describe('hostile input (issue 11)', function () {
       assert.equal(ordinary.conversations.length, n);
       console.log(`      conversations compared per lookup: crafted ${(crafted.probes / n).toFixed(3)}, ordinary ${(ordinary.probes / n).toFixed(3)}`);
       assert.ok(crafted.probes < 3 * ordinary.probes + n, `crafted ${crafted.probes} vs ordinary ${ordinary.probes} comparisons`);
+      // And the table `conversations` counts into, without the analysis.
+      const craftedTable = scanConversations(new MemorySource(selfConnections(n))).table;
+      const ordinaryTable = scanConversations(new MemorySource(ordinaryConnections(n))).table;
+      assert.deepEqual([craftedTable.count, ordinaryTable.count], [n, n]);
+      console.log(`      slots probed per segment in the table: crafted ${(craftedTable.probes / n).toFixed(3)}, ordinary ${(ordinaryTable.probes / n).toFixed(3)}`);
+      assert.ok(craftedTable.probes < 3 * ordinaryTable.probes + n, `table: crafted ${craftedTable.probes} vs ordinary ${ordinaryTable.probes} probes`);
     });
 
     it('80,000 crafted connections read as fast as 80,000 ordinary ones (figures printed)', () => {
