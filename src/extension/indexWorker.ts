@@ -100,8 +100,13 @@ export interface PickResult {
   total: number;
 }
 
-/** Frames read between two looks at the message queue: about 50 ms of work. */
-const STEP_FRAMES = 65536;
+/**
+ * Reading goes in small steps of frames, and the worker looks at its message queue once a step
+ * took STEP_MS or more: a page request waits no longer than that, and the first rows show that
+ * soon after opening, whatever the file's size and however slow its packets are to analyse.
+ */
+const STEP_FRAMES = 2048;
+const STEP_MS = 50;
 /** Connections in the picker at most: past that, one types a stream number or filters the table. */
 const MAX_PICK = 2000;
 /** Exporting every connection as text builds a whole index: this many segments at most. */
@@ -215,7 +220,9 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
   catalog = builder.catalog;
   indexing = true;
   for (;;) {
-    const more = builder.step(STEP_FRAMES);
+    const began = performance.now();
+    let more = builder.step(STEP_FRAMES);
+    while (more && performance.now() - began < STEP_MS) more = builder.step(STEP_FRAMES);
     rpc.notify('progress', { fraction: builder.size ? builder.position / builder.size : 1, connections: catalog.conversations.length } satisfies ProgressNote);
     if (!more) break;
     // Let the table's page requests in: the first rows show while the rest is read.

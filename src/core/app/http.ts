@@ -1,4 +1,4 @@
-import { BoundedBuffer, Mark, ParserHost, latin1, messageStart, utf8 } from './parser';
+import { BoundedBuffer, Mark, ParserHost, latin1, utf8 } from './parser';
 import { HEADER_LIMIT, HttpMessage, HttpRequest, HttpResponse, PREVIEW_BYTES } from './types';
 
 /**
@@ -103,23 +103,21 @@ export class HttpExchange {
 
 /** A new message object from its first line (fields from the header follow). */
 export function newHttpMessage(first: HttpFirstLine, at: Mark): HttpMessage {
-  const base = {
-    protocol: 'http' as const,
-    ...messageStart(at),
-    version: first.version,
-    contentType: null,
-    contentLength: null,
-    chunked: false,
-    transferEncoding: false,
-    contentEncoding: null,
-    bodyBytes: 0,
-    preview: null,
-  };
+  // Written out field by field: object spreads here were the most expensive line of reading
+  // a capture of 40,000 short HTTP connections.
   if (first.type === 'request') {
-    const m: HttpRequest = { ...base, type: 'request', method: first.method, uri: first.uri };
+    const m: HttpRequest = {
+      protocol: 'http', seq: at.seq, offset: at.offset, frame: at.frame, length: null, headKnown: false, incomplete: false, malformed: null,
+      version: first.version, contentType: null, contentLength: null, chunked: false, transferEncoding: false, contentEncoding: null, bodyBytes: 0, preview: null,
+      type: 'request', method: first.method, uri: first.uri,
+    };
     return m;
   }
-  const m: HttpResponse = { ...base, type: 'response', code: first.code, phrase: first.phrase };
+  const m: HttpResponse = {
+    protocol: 'http', seq: at.seq, offset: at.offset, frame: at.frame, length: null, headKnown: false, incomplete: false, malformed: null,
+    version: first.version, contentType: null, contentLength: null, chunked: false, transferEncoding: false, contentEncoding: null, bodyBytes: 0, preview: null,
+    type: 'response', code: first.code, phrase: first.phrase,
+  };
   return m;
 }
 

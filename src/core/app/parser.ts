@@ -27,24 +27,29 @@ export interface ParserHost {
   ended(m: AppMessage, endOffset: number): void;
 }
 
-/** A byte buffer that grows as needed up to a limit (for header lines and hellos). */
+/** Shared by every buffer that holds nothing yet. */
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * A byte buffer that grows as needed up to a limit (for header lines and hellos). Its bytes are
+ * allocated on the first append: a typed array costs more than its size (a backing store the
+ * collector tracks), and most connections' parsers never need every buffer they might.
+ */
 export class BoundedBuffer {
-  bytes: Uint8Array;
+  bytes: Uint8Array = NO_BYTES;
   length = 0;
 
   constructor(
     private readonly limit: number,
-    initial = 256,
-  ) {
-    this.bytes = new Uint8Array(Math.min(initial, limit));
-  }
+    private readonly initial = 256,
+  ) {}
 
   /** Appends bytes[from, to) as far as the limit allows; returns how many were taken. */
   append(bytes: Uint8Array, from: number, to: number): number {
     const n = Math.min(to - from, this.limit - this.length);
     if (n <= 0) return 0;
     if (this.length + n > this.bytes.length) {
-      let size = this.bytes.length * 2;
+      let size = Math.max(this.initial, this.bytes.length * 2, 1);
       while (size < this.length + n) size *= 2;
       const grown = new Uint8Array(Math.min(size, this.limit));
       grown.set(this.bytes.subarray(0, this.length));
@@ -66,7 +71,7 @@ export class BoundedBuffer {
   /** Empties it; a buffer that grew large is let go so an idle connection keeps little. */
   clear(): void {
     this.length = 0;
-    if (this.bytes.length > 4096) this.bytes = new Uint8Array(256);
+    if (this.bytes.length > 4096) this.bytes = NO_BYTES;
   }
 }
 
@@ -74,7 +79,13 @@ export class BoundedBuffer {
 export function latin1(bytes: Uint8Array, from = 0, to = bytes.length, maxChars = Infinity): string {
   const end = Math.min(to, from + maxChars);
   let s = '';
-  for (let i = from; i < end; i += 4096) s += String.fromCharCode(...bytes.subarray(i, Math.min(end, i + 4096)));
+  // A few characters are quickest one by one; more go through apply, in slices the argument
+  // list can hold (a spread walks an iterator, several times slower on every header line).
+  if (end - from <= 16) {
+    for (let i = from; i < end; i++) s += String.fromCharCode(bytes[i]!);
+    return s;
+  }
+  for (let i = from; i < end; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
   return s;
 }
 

@@ -52,6 +52,10 @@ interface Waiting {
   bytes: Uint8Array;
 }
 
+// Shared by every reassembler: one closure each per connection was garbage a big capture felt.
+const byStart = (a: Waiting, b: Waiting): number => a.at - b.at || a.order - b.order;
+const byArrival = (a: Waiting, b: Waiting): number => a.order - b.order;
+
 export class DirectionReassembler {
   private next = 0;
   /** `next` without the 32-bit wrap: waiting segments are ordered on this line. */
@@ -62,9 +66,9 @@ export class DirectionReassembler {
   private buffered = 0;
   private readonly maxBuffered: number;
   /** Waiting segments that start beyond `position`, lowest first. */
-  private ahead = new MinHeap<Waiting>((a, b) => a.at - b.at || a.order - b.order);
+  private ahead = new MinHeap<Waiting>(byStart);
   /** Waiting segments that now start at or before `position`, earliest arrival first. */
-  private readonly fitting = new MinHeap<Waiting>((a, b) => a.order - b.order);
+  private readonly fitting = new MinHeap<Waiting>(byArrival);
 
   constructor(
     private readonly sink: StreamBytesSink,
@@ -158,7 +162,7 @@ export class DirectionReassembler {
         if (lowest) this.skipToLowest(lowest.frame, 'end');
       }
     }
-    this.ahead = new MinHeap<Waiting>((a, b) => a.at - b.at || a.order - b.order);
+    this.ahead = new MinHeap<Waiting>(byStart);
     this.fitting.clear();
     this.buffered = 0;
   }
