@@ -18,7 +18,7 @@ export const PCAP_MAGIC_NS_LE = 0x4d3cb2a1;
 const FILE_HEADER_LEN = 24;
 const RECORD_HEADER_LEN = 16;
 /** libpcap's own ceiling for a record; larger ones mean a damaged or hostile file. */
-const MAX_RECORD_LEN = 262144;
+export const MAX_RECORD_LEN = 262144;
 
 export function isPcapMagic(magicBE: number): boolean {
   return (
@@ -72,6 +72,11 @@ export class PcapReader implements RecordReader {
     return this.offset;
   }
 
+  /** Records counted so far: a reader of bytes still arriving goes on from here (seek). */
+  get framesRead(): number {
+    return this.frame;
+  }
+
   next(): CaptureRecord | null {
     if (this.done) return null;
     const size = this.pages.size;
@@ -81,8 +86,9 @@ export class PcapReader implements RecordReader {
     }
     const at = this.offset;
     const frame = this.frame + 1;
-    const h = this.pages.view(at, RECORD_HEADER_LEN);
-    if (!h) {
+    // The header's fields are read where the page holds them: no view per record.
+    const hi = this.pages.at(at, RECORD_HEADER_LEN);
+    if (hi < 0) {
       return this.stop(
         'warning',
         at,
@@ -91,10 +97,11 @@ export class PcapReader implements RecordReader {
       );
     }
     const le = this.le;
-    const tsSec = u32(h, 0, le);
-    const tsFrac = u32(h, 4, le);
-    const capLen = u32(h, 8, le);
-    const origLen = u32(h, 12, le);
+    const h = this.pages.bytes;
+    const tsSec = u32(h, hi, le);
+    const tsFrac = u32(h, hi + 4, le);
+    const capLen = u32(h, hi + 8, le);
+    const origLen = u32(h, hi + 12, le);
     const limit = Math.max(this.snapLen, MAX_RECORD_LEN);
     if (capLen > limit) {
       return this.stop(

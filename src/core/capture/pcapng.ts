@@ -19,10 +19,10 @@ const BLOCK_EPB = 0x00000006;
 const BLOCK_SYSTEMD_JOURNAL = 0x00000009;
 const BLOCK_CUSTOM = 0x00000bad;
 const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
-const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 /** No sane block is this large; a larger length means damage, not data. */
-const MAX_BLOCK_LEN = 128 << 20;
+export const MAX_BLOCK_LEN = 128 << 20;
 
 const OPT_ENDOFOPT = 0;
 const OPT_IF_NAME = 2;
@@ -80,6 +80,11 @@ export class PcapngReader implements RecordReader {
     return this.offset;
   }
 
+  /** Frames counted so far, damaged ones too: a reader of bytes still arriving goes on from here (seek). */
+  get framesRead(): number {
+    return this.frame;
+  }
+
   fork(source: ByteSource, pageSize?: number): RecordReader {
     const other = new PcapngReader(new PagedReader(source, pageSize));
     // The same sections, shared as this reader learns more; the fork never adds to them.
@@ -116,38 +121,43 @@ export class PcapngReader implements RecordReader {
         this.done = true;
         return null;
       }
-      const head = this.pages.view(at, 12);
-      if (!head) {
+      // The block's head is read where the page holds it: no view for it.
+      const hi = this.pages.at(at, 12);
+      if (hi < 0) {
         return this.stop('warning', at, `block header cut short (${size - at} bytes left at the end of the file)`);
       }
-      const rawType = u32(head, 0, this.le);
-      if (u32(head, 0, false) === PCAPNG_SHB) {
+      const head = this.pages.bytes;
+      const rawType = u32(head, hi, this.le);
+      if (u32(head, hi, false) === PCAPNG_SHB) {
         // A new section may switch byte order: read its length in its own order.
-        const bomLE = u32(head, 8, true) === BYTE_ORDER_MAGIC;
-        if (!bomLE && u32(head, 8, false) !== BYTE_ORDER_MAGIC) {
+        const bomLE = u32(head, hi + 8, true) === BYTE_ORDER_MAGIC;
+        if (!bomLE && u32(head, hi + 8, false) !== BYTE_ORDER_MAGIC) {
           return this.stop('error', at + 8, 'Section Header Block has a bad byte-order magic');
         }
         this.le = bomLE;
       }
-      const type = u32(head, 0, this.le) === PCAPNG_SHB ? PCAPNG_SHB : rawType;
-      const len = u32(head, 4, this.le);
+      const type = u32(head, hi, this.le) === PCAPNG_SHB ? PCAPNG_SHB : rawType;
+      const len = u32(head, hi + 4, this.le);
       if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK_LEN) {
         return this.stop('error', at, `block of type 0x${type.toString(16)} has an impossible length ${len}`);
       }
-      const block = this.pages.view(at, len);
-      if (!block) {
+      const bi = this.pages.at(at, len);
+      if (bi < 0) {
         return this.stop(
           'warning',
           at,
           `block of type 0x${type.toString(16)} cut short (${size - at} of ${len} bytes at the end of the file)`,
         );
       }
-      if (u32(block, len - 4, this.le) !== len) {
+      const page = this.pages.bytes;
+      if (u32(page, bi + len - 4, this.le) !== len) {
         return this.stop('error', at + len - 4, `block of type 0x${type.toString(16)}: trailing length does not match ${len}`);
       }
       this.offset = at + len;
       const again = at < this.furthest;
       if (!again) this.furthest = at + len;
+      // Packets are read in the page; the rarer blocks get a view of their own.
+      const block = type === BLOCK_EPB || type === BLOCK_PB || type === BLOCK_SPB ? page : page.subarray(bi, bi + len);
       switch (type) {
         case PCAPNG_SHB:
           if (!this.readSectionHeader(block, at)) return null;
@@ -158,7 +168,7 @@ export class PcapngReader implements RecordReader {
         case BLOCK_EPB:
         case BLOCK_PB:
         case BLOCK_SPB: {
-          const rec = this.readPacket(type, block, at);
+          const rec = this.readPacket(type, page, bi, len, at);
           if (rec) return rec;
           break;
         }
@@ -255,7 +265,8 @@ export class PcapngReader implements RecordReader {
     });
   }
 
-  private readPacket(type: number, b: Uint8Array, at: number): CaptureRecord | null {
+  /** The packet block of `len` bytes at `base` in `b` (the page: no view is made for the block). */
+  private readPacket(type: number, b: Uint8Array, base: number, len: number, at: number): CaptureRecord | null {
     const le = this.le;
     const frame = this.frame + 1;
     let ifId: number;
@@ -264,25 +275,25 @@ export class PcapngReader implements RecordReader {
     let capLen: number;
     let origLen: number;
     let dataAt: number;
-    const bodyEnd = b.length - 4;
+    const bodyEnd = len - 4;
     if (type === BLOCK_SPB) {
-      if (b.length < 16) return this.skipPacket(at, frame, 'Simple Packet Block too short');
+      if (len < 16) return this.skipPacket(at, frame, 'Simple Packet Block too short');
       ifId = 0;
-      origLen = u32(b, 8, le);
+      origLen = u32(b, base + 8, le);
       dataAt = 12;
       const snap = this.ifaces[0]?.snapLen || 0;
       capLen = Math.min(origLen, bodyEnd - dataAt, snap > 0 ? snap : Infinity);
     } else {
-      if (b.length < 32) return this.skipPacket(at, frame, 'packet block too short');
+      if (len < 32) return this.skipPacket(at, frame, 'packet block too short');
       if (type === BLOCK_EPB) {
-        ifId = u32(b, 8, le);
+        ifId = u32(b, base + 8, le);
       } else {
-        ifId = u16(b, 8, le);
+        ifId = u16(b, base + 8, le);
       }
-      tsHi = u32(b, 12, le);
-      tsLo = u32(b, 16, le);
-      capLen = u32(b, 20, le);
-      origLen = u32(b, 24, le);
+      tsHi = u32(b, base + 12, le);
+      tsLo = u32(b, base + 16, le);
+      capLen = u32(b, base + 20, le);
+      origLen = u32(b, base + 24, le);
       dataAt = 28;
       if (capLen > bodyEnd - dataAt) {
         return this.skipPacket(at, frame, `captured length ${capLen} runs past the end of its block`);
@@ -302,7 +313,7 @@ export class PcapngReader implements RecordReader {
     r.linkType = iface.linkType;
     r.capLen = capLen;
     r.origLen = origLen;
-    r.data = b.subarray(dataAt, dataAt + capLen);
+    r.data = b.subarray(base + dataAt, base + dataAt + capLen);
     if (type === BLOCK_SPB) {
       r.tsSec = 0;
       r.tsNsec = 0;

@@ -57,15 +57,26 @@ export class PagedReader {
    * bytes from `offset`. The view is valid until the next call.
    */
   view(offset: number, length: number): Uint8Array | null {
-    if (offset < 0 || length < 0 || offset + length > this.source.size) return null;
+    const i = this.at(offset, length);
+    return i < 0 ? null : this.page.subarray(i, i + length);
+  }
+
+  /**
+   * Where [offset, offset + length) starts in `bytes`, or -1 when the source has fewer bytes:
+   * for fields read on the spot (a record header), with no view made for them. Valid until the
+   * next call.
+   */
+  at(offset: number, length: number): number {
+    if (offset < 0 || length < 0 || offset + length > this.source.size) return -1;
     const rel = offset - this.pageStart;
-    if (rel >= 0 && rel + length <= this.page.length) {
-      return this.page.subarray(rel, rel + length);
-    }
-    const want = Math.max(this.pageSize, length);
-    this.page = this.source.read(offset, want);
+    if (rel >= 0 && rel + length <= this.page.length) return rel;
+    this.page = this.source.read(offset, Math.max(this.pageSize, length));
     this.pageStart = offset;
-    if (this.page.length < length) return null;
-    return this.page.subarray(0, length);
+    return this.page.length < length ? -1 : 0;
+  }
+
+  /** The page `at` answers about. */
+  get bytes(): Uint8Array {
+    return this.page;
   }
 }
