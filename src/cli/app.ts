@@ -70,6 +70,19 @@ export class PacketApps {
     this.release(true);
   }
 
+  /**
+   * Every waiting line is written now with what is known so far, the connections going on (a
+   * live capture gone quiet: a line must not wait for a segment that may never come).
+   */
+  flush(): void {
+    this.release(true);
+  }
+
+  /** Lines waiting for their segment's messages. */
+  get waiting(): number {
+    return this.queue.length - this.head;
+  }
+
   private release(force: boolean): void {
     const q = this.queue;
     while (this.head < q.length) {

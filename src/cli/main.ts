@@ -13,7 +13,6 @@ import {
   round9,
   secondsBetween,
   tableConversationRecord,
-  segmentInfo,
   segmentTimeTexts,
 } from '../core/report';
 import { PacketRecordVisitor, ScanSummary, scanConversations, scanPacketRecords } from '../core/scan';
@@ -32,6 +31,8 @@ import { carriedLines, streamApp } from '../core/app/stream';
 import { FOLLOW_FORMATS, FollowFormat, NoSuchStream, runFollow } from './follow';
 import { PacketApps, appJson, appLineText } from './app';
 import { NoSuchFrame, runPacket } from './packet';
+import { packetLine, storyLines, withCarried } from './lines';
+import { LIVE_USAGE, runLive } from './live';
 
 const USAGE = `Usage: tcp-explainer <command> FILE [options]
 
@@ -51,6 +52,7 @@ Commands:
   packet FILE --frame N [--json] [--lang en|zh-cn]
                                 one frame's layers: every field named as Wireshark names it, with
                                 its place in the frame, its value and what it means; then its bytes
+${LIVE_USAGE}
 
 Options:
   --json        machine-readable output (packets: one JSON object per line; conversations: an array)
@@ -268,15 +270,9 @@ function runPackets(file: string, json: boolean, filter: CompiledFilter | null, 
         });
         return;
       }
-      const peer = seg.inFlow1 ? seg.conversation.flow2 : seg.conversation.flow1;
-      const t = secondsBetween(t0Sec, t0Nsec, rec.tsSec, rec.tsNsec).toFixed(6);
-      const info = segmentInfo(f, seg, packet, peer.baseSeq);
-      const line = `${String(rec.frame).padStart(6)} ${t.padStart(11)} ${String(packet.stream).padStart(4)} ${packet.src} → ${packet.dst} ${info}`;
+      const line = packetLine(rec, f, seg, packet, t0Sec, t0Nsec);
       // What the segment carried ends the line, once known (see PacketApps).
-      apps.add(rec, f, seg, (app) => {
-        const carried = appLineText(app);
-        return carried ? `${line} · ${controlsEscaped(carried)}` : line;
-      });
+      apps.add(rec, f, seg, (app) => withCarried(line, appLineText(app)));
     };
     // Times count from the capture's first frame, as Wireshark's Time column does.
     const summary = scanPacketRecords(open, onRecord, (firstPass) => {
@@ -518,22 +514,7 @@ function runExplain(args: Args, out: Output): ScanSummary {
     return index.summary;
   }
   for (const { explanation, ladder, carried: lines } of results) {
-    const n = narrateConnection(explanation, args.lang);
-    out.line(controlsEscaped(n.title));
-    for (const sentence of n.summary) out.line(`  ${controlsEscaped(sentence)}`);
-    for (const d of n.details) out.line(`  - ${controlsEscaped(d)}`);
-    if (!ladder) continue;
-    out.line('');
-    const state = (s: { state: string; inferred: boolean }): string => (s.inferred ? `${s.state}?` : s.state);
-    for (const r of ladder.rows) {
-      const arrow = r.toServer ? 'C → S' : 'C ← S';
-      // When: since the connection's first segment, and since the one before it.
-      const delta = `${r.delta < 0 ? '-' : '+'}${Math.abs(r.delta).toFixed(6)}`;
-      out.line(`  ${String(r.n + 1).padStart(3)} ${r.time.toFixed(6).padStart(11)} ${delta.padStart(10)}  ${arrow}  ${controlsEscaped(r.label)}${r.analysis.length ? ` [${r.analysis.join(', ')}]` : ''}`);
-      const what = lines.get(r.frame);
-      if (what) out.line(`      ${controlsEscaped(what)}`);
-      out.line(`      ${state(r.client)} / ${state(r.server)}: ${controlsEscaped(describeStep(r, args.lang, ladder.server.port).short)}`);
-    }
+    for (const line of storyLines(explanation, ladder, lines, args.lang)) out.line(line);
   }
   return index.summary;
 }
@@ -633,7 +614,9 @@ class Input {
   }
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
+  // live reads no FILE and runs as long as the capture: the one command that waits.
+  if (argv[0] === 'live') return runLive(argv.slice(1));
   let args: Args | null;
   try {
     args = parseArgs(argv);
@@ -688,4 +671,8 @@ export function main(argv: string[]): number {
 }
 
 // Run as the command (the bundle, or node main.js); tests import jsonText without running it.
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  const code = main(process.argv.slice(2));
+  if (typeof code === 'number') process.exitCode = code;
+  else void code.then((c) => (process.exitCode = c));
+}

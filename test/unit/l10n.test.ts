@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { GLOSSARY_TERMS, glossary } from '../../src/core/explain/glossary';
 import { SCENARIO_TEXTS } from '../../src/core/explain/scenario';
 import { ANALYSIS_TEXTS, STEP_TEXTS, WAIT_TEXTS } from '../../src/core/explain/steps';
+import { CAPTURE_FAILURE_TEXTS } from '../../src/core/live/tool';
 import { uiKeys } from '../../src/extension/strings';
 import { ROOT } from '../helpers/paths';
 
@@ -62,6 +63,14 @@ describe('both languages say everything', () => {
     }
     sameKeys(ANALYSIS_TEXTS.en, ANALYSIS_TEXTS['zh-cn'], 'analysis labels');
     sameKeys(WAIT_TEXTS.en, WAIT_TEXTS['zh-cn'], 'waits');
+    // Why a live capture could not start, and how to fix it on each system.
+    sameKeys(CAPTURE_FAILURE_TEXTS.en, CAPTURE_FAILURE_TEXTS['zh-cn'], 'capture failures');
+    for (const k of Object.keys(CAPTURE_FAILURE_TEXTS.en) as Array<keyof typeof CAPTURE_FAILURE_TEXTS.en>) {
+      const en = CAPTURE_FAILURE_TEXTS.en[k] as Record<string, string>;
+      const zh = CAPTURE_FAILURE_TEXTS['zh-cn'][k] as Record<string, string>;
+      sameKeys(en, zh, `capture failure ${k}`);
+      samePlaceholders(en, zh, `capture failure ${k}`);
+    }
     for (const k of Object.keys(WAIT_TEXTS.en) as Array<keyof typeof WAIT_TEXTS.en>) {
       samePlaceholders({ s: WAIT_TEXTS.en[k].short, f: WAIT_TEXTS.en[k].full }, { s: WAIT_TEXTS['zh-cn'][k].short, f: WAIT_TEXTS['zh-cn'][k].full }, `wait ${k}`);
     }
