@@ -18,6 +18,7 @@ import { scanCapture } from '../../src/core/scan';
 import { findCaptureTool } from '../../src/node/captureTool';
 import { FIXTURES, ROOT, listCaptures } from '../helpers/paths';
 import { tsharkAvailable } from '../helpers/tshark';
+import { PcapngBlocks } from '../helpers/pcapngBlocks';
 
 /**
  * Live capture (issue 13): a capture read while it grows gives what the file gives, record by
@@ -157,74 +158,6 @@ function swapPcap(le: Uint8Array): Buffer {
   return out;
 }
 
-/** pcapng blocks in either byte order, for what no fixture has: sections in both orders, odd blocks. */
-class Blocks {
-  private parts: Buffer[] = [];
-  private le = true;
-  private block(type: number, body: Buffer): this {
-    const len = 12 + body.length;
-    const b = Buffer.alloc(len);
-    this.u32(b, type, 0);
-    this.u32(b, len, 4);
-    body.copy(b, 8);
-    this.u32(b, len, len - 4);
-    this.parts.push(b);
-    return this;
-  }
-  private u32(b: Buffer, v: number, o: number): void {
-    if (this.le) b.writeUInt32LE(v >>> 0, o);
-    else b.writeUInt32BE(v >>> 0, o);
-  }
-  section(le: boolean): this {
-    this.le = le;
-    const body = Buffer.alloc(16, 0xff);
-    this.u32(body, 0x1a2b3c4d, 0);
-    if (le) body.writeUInt32LE(1, 4);
-    else body.writeUInt32BE(0x00010000, 4);
-    return this.block(0x0a0d0d0a, body);
-  }
-  iface(linkType: number, tsresol?: number): this {
-    const body = Buffer.alloc(tsresol === undefined ? 8 : 16);
-    if (this.le) body.writeUInt16LE(linkType, 0);
-    else body.writeUInt16BE(linkType, 0);
-    this.u32(body, 65535, 4);
-    if (tsresol !== undefined) {
-      if (this.le) body.writeUInt32LE(0x00010009, 8);
-      else body.writeUInt32BE(0x00090001, 8);
-      body[12] = tsresol;
-    }
-    return this.block(1, body);
-  }
-  packet(ifId: number, ticks: bigint, data: Buffer): this {
-    const head = Buffer.alloc(20);
-    this.u32(head, ifId, 0);
-    this.u32(head, Number(ticks >> 32n), 4);
-    this.u32(head, Number(ticks & 0xffffffffn), 8);
-    this.u32(head, data.length, 12);
-    this.u32(head, data.length, 16);
-    const padded = Buffer.alloc((data.length + 3) & ~3);
-    data.copy(padded);
-    return this.block(6, Buffer.concat([head, padded]));
-  }
-  simple(data: Buffer): this {
-    const head = Buffer.alloc(4);
-    this.u32(head, data.length, 0);
-    const padded = Buffer.alloc((data.length + 3) & ~3);
-    data.copy(padded);
-    return this.block(3, Buffer.concat([head, padded]));
-  }
-  other(type: number, size: number): this {
-    return this.block(type, Buffer.alloc(size, 0xab));
-  }
-  raw(b: Buffer): this {
-    this.parts.push(b);
-    return this;
-  }
-  bytes(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-}
-
 const FRAME = Buffer.from('45000028000100004006000001020304050607080400fa0000000001000000005002ffff00000000', 'hex');
 
 describe('live capture: a capture read while it grows (issue 13)', () => {
@@ -259,10 +192,10 @@ describe('live capture: a capture read while it grows (issue 13)', () => {
   });
 
   it('reads pcapng with several sections in both byte orders, several interfaces, simple and odd blocks', () => {
-    const file = new Blocks()
+    const file = new PcapngBlocks()
       .section(true)
       .iface(101)
-      .iface(101, 9)
+      .iface(101, { tsresol: 9 })
       .other(0x00000004, 16) // name resolution: skipped
       .packet(0, 1_700_000_000_123_456n, FRAME)
       .packet(1, 1_700_000_000_123_456_789n, FRAME)
@@ -270,7 +203,7 @@ describe('live capture: a capture read while it grows (issue 13)', () => {
       .packet(5, 1n, FRAME) // an interface nobody described: counted, reported, skipped
       .other(0x00000bad, 24) // custom block: a frame that is not a packet
       .section(false)
-      .iface(228, 9)
+      .iface(228, { tsresol: 9 })
       .packet(0, 1_700_000_001_000_000_000n, FRAME)
       .section(true)
       .iface(101)
@@ -327,7 +260,7 @@ describe('live capture: a capture read while it grows (issue 13)', () => {
     const firstLen = pcap.readUInt32LE(24 + 8);
     const second = 24 + 16 + firstLen;
     pcap.writeUInt32LE(0x7ffffff0, second + 8);
-    const ng = new Blocks().section(true).iface(1).packet(0, 1n, FRAME).raw(Buffer.from('06000000f0ffff7f00000000', 'hex')).bytes();
+    const ng = new PcapngBlocks().section(true).iface(1).packet(0, 1n, FRAME).raw(Buffer.from('06000000f0ffff7f00000000', 'hex')).bytes();
     for (const [bytes, upTo] of [
       [pcap, second + 16],
       [ng, ng.length],
