@@ -51,6 +51,11 @@ export interface ScanOptions {
    * with no sequence analysis (onSegment is not called, and the summary's analyzer stays empty).
    */
   table?: ConversationTable;
+  /**
+   * The reader's null means "nothing more for now" (a capture still being written, read by a
+   * ResumableReader): step returns false without ending, and a later step goes on from there.
+   */
+  resumable?: boolean;
 }
 
 /**
@@ -133,7 +138,7 @@ export class Scanner {
     for (let k = 0; k < frames; k++) {
       const rec = reader.next();
       if (!rec) {
-        this.done = true;
+        if (!options.resumable) this.done = true;
         return false;
       }
       if (summary.frames === 0) {
@@ -183,7 +188,10 @@ export class Scanner {
     return true;
   }
 
-  /** The summary, once the last step is taken. */
+  /**
+   * The summary, once the last step is taken. A resumable scan may call it whenever it pauses
+   * (it adds the current run of link types to the counts) and step on after it.
+   */
   finish(): ScanSummary {
     if (this.lastLinkType >= 0) bump(this.summary.linkTypes, this.lastLinkType, this.lastLinkCount);
     this.lastLinkType = -1;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { AnatomyView, CaptureOverview, FollowPage, FromWebview, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
+import type { AnatomyView, CaptureOverview, FollowPage, FromWebview, LiveStatus, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
 import { MessageHandler, RpcMessage } from '../shared/rpc';
 import type {
   AnatomyParams,
@@ -18,6 +18,9 @@ import type {
   PickResult,
   ProgressNote,
   RowsParams,
+  WatchParams,
+  WatchProblem,
+  WatchState,
 } from './indexWorker';
 import { say, userLanguage } from './l10n';
 import { webviewStrings } from './strings';
@@ -45,6 +48,13 @@ export function numbersSetting(): 'relative' | 'absolute' {
     : 'relative';
 }
 
+/** The extension's own live capture, as the editor of its file sees it (see liveCapture.ts). */
+export interface LiveCaptureLink {
+  status(): NonNullable<LiveStatus['capture']>;
+  readonly onDidChange: vscode.Event<void>;
+  stop(): void;
+}
+
 /** An open capture: its catalog lives in a worker thread, which answers the views' requests. */
 export class CaptureDocument implements vscode.CustomDocument {
   /** Resolves when the whole capture is read. */
@@ -55,19 +65,31 @@ export class CaptureDocument implements vscode.CustomDocument {
   /** Connections found so far (the webview's stream numbers are checked against it). */
   connections = 0;
   done = false;
+  /** New packets are read as they land in the file ("Follow", or a live capture). */
+  following: boolean;
+  /** Why the file cannot be followed (any more), or null. */
+  watchNote: string | null = null;
+  /** Connections that have ended, in a capture that grows. */
+  finished = 0;
 
   constructor(
     readonly uri: vscode.Uri,
     extensionUri: vscode.Uri,
     bytes: Uint8Array | null,
     text: string | null = null,
+    /** The extension's live capture writing this file, if it is one. */
+    readonly live: LiveCaptureLink | null = null,
   ) {
+    this.following = live !== null && live.status().running && bytes === null && text === null;
     this.worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'indexWorker.js').fsPath);
     const worker = this.worker;
     this.rpc = new MessageHandler((m: RpcMessage) => worker.postMessage(m));
     this.rpc.registerHandler('progress', (p) => {
       const note = p as ProgressNote;
       this.connections = note.connections;
+      if (note.finished !== undefined) this.finished = note.finished;
+      if (note.overview) this.following = note.overview.following === true;
+      if (note.cannot) this.watchNote = watchNoteText(note.cannot);
       for (const l of this.progressListeners) l(note);
     });
     worker.on('message', (m: unknown) => this.rpc.handleMessage(m));
@@ -75,7 +97,7 @@ export class CaptureDocument implements vscode.CustomDocument {
     worker.on('error', (e) => gone(e.message));
     worker.on('exit', (code) => gone(code === 1 ? 'indexing was cancelled' : `indexing stopped (exit ${code})`));
     const name = path.basename(uri.path);
-    const params: OpenParams = text !== null ? { text, name } : bytes ? { bytes, name } : { file: uri.fsPath, name };
+    const params: OpenParams = text !== null ? { text, name } : bytes ? { bytes, name } : { file: uri.fsPath, name, follow: this.following };
     this.indexed = this.rpc.sendRequest<OpenResult>('open', params).then((r) => {
       this.connections = r.total;
       this.done = true;
@@ -136,6 +158,28 @@ export class CaptureDocument implements vscode.CustomDocument {
     return this.rpc.sendRequest('sentBytes', p);
   }
 
+  /** "Follow" on or off: while on, the worker reads new packets as they land in the file. */
+  async watch(on: boolean): Promise<WatchState> {
+    const p: WatchParams = { on };
+    const s = await this.rpc.sendRequest<WatchState>('watch', p);
+    this.following = s.following;
+    this.watchNote = s.cannot ? watchNoteText(s.cannot) : null;
+    return s;
+  }
+
+  /** The live capture wrote more: read it now instead of at the next look at the file's size. */
+  poke(): void {
+    this.rpc.notify('poke', null);
+  }
+
+  /** The live capture ended and its file is complete: the last packets are read, the pass ends. */
+  async endGrowing(): Promise<OpenResult> {
+    const r = await this.rpc.sendRequest<OpenResult>('endGrowing', null);
+    this.following = false;
+    this.connections = r.total;
+    return r;
+  }
+
   cancel(): void {
     void this.worker.terminate();
   }
@@ -163,6 +207,52 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  /** Files the extension's live capture is writing, by URI. */
+  private readonly liveCaptures = new Map<string, LiveCaptureLink>();
+
+  /** The live capture writes `uri`: its editor follows the file from the start and shows the capture. */
+  registerLive(uri: vscode.Uri, link: LiveCaptureLink): vscode.Disposable {
+    this.liveCaptures.set(uri.toString(), link);
+    return new vscode.Disposable(() => {
+      if (this.liveCaptures.get(uri.toString()) === link) this.liveCaptures.delete(uri.toString());
+    });
+  }
+
+  /** The live capture writing `uri` ended and the file is complete: its open editor reads the rest. */
+  async endLive(uri: vscode.Uri): Promise<OpenResult | null> {
+    const editor = this.editorFor(uri);
+    if (!editor || editor.document.live === null) return null;
+    const r = await editor.document.endGrowing();
+    this.postLive(editor);
+    return r;
+  }
+
+  /** "Follow" in an open editor; returns whether it follows now. */
+  async setFollow(editor: OpenEditor, on: boolean): Promise<boolean> {
+    try {
+      await editor.document.watch(on);
+    } catch (e) {
+      editor.document.watchNote = (e as Error).message;
+    }
+    this.postLive(editor);
+    return editor.document.following;
+  }
+
+  private liveStatus(document: CaptureDocument): LiveStatus {
+    return {
+      capture: document.live?.status() ?? null,
+      following: document.following,
+      canFollow: document.uri.scheme === 'file' && document.watchNote === null,
+      note: document.watchNote,
+    };
+  }
+
+  private postLive(editor: OpenEditor): void {
+    const m: ToWebview = { type: 'live', live: this.liveStatus(editor.document) };
+    editor.posted.push(m);
+    void editor.panel.webview.postMessage(m);
+  }
+
   /** The one folder the webview may load from: its script and its style sheet. */
   private webviewRoot(): vscode.Uri {
     return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview');
@@ -173,7 +263,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     // text (from a text editor) is rebuilt into a capture by the worker.
     const bytes = uri.scheme === 'file' ? null : await vscode.workspace.fs.readFile(uri);
     const text = uri.scheme === TEXT_CAPTURE_SCHEME && bytes ? new TextDecoder().decode(bytes) : null;
-    const doc = new CaptureDocument(uri, this.context.extensionUri, text === null ? bytes : null, text);
+    const doc = new CaptureDocument(uri, this.context.extensionUri, text === null ? bytes : null, text, this.liveCaptures.get(uri.toString()) ?? null);
     const size = bytes ? bytes.length : (await vscode.workspace.fs.stat(uri)).size;
     if (size >= PROGRESS_NOTIFICATION_BYTES) {
       void vscode.window.withProgress(
@@ -207,7 +297,12 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
       if (editor.posted.length > 2000) editor.posted = editor.posted.filter((p, i) => i >= editor.posted.length - 200 || (p.type !== 'rows' && p.type !== 'progress'));
       void panel.webview.postMessage(m);
     };
-    const progressSub = document.onProgress(({ fraction, connections }) => post({ type: 'progress', fraction, connections }));
+    const progressSub = document.onProgress(({ fraction, connections, grew, overview, cannot }) => {
+      post(grew ? { type: 'progress', fraction, connections, grew, ...(overview ? { overview } : {}) } : { type: 'progress', fraction, connections });
+      // A file that can no longer be followed (replaced, truncated) says why.
+      if (cannot) this.postLive(editor);
+    });
+    const liveSub = document.live?.onDidChange(() => this.postLive(editor));
     document.indexed.then(
       (r) => post({ type: 'indexed', overview: r.overview }),
       (e: Error) => post({ type: 'error', message: e.message }),
@@ -226,6 +321,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
       this.editors.delete(editor);
       if (this.active === editor) this.active = null;
       progressSub.dispose();
+      liveSub?.dispose();
       configSub.dispose();
     });
     panel.webview.onDidReceiveMessage(async (raw: unknown) => {
@@ -241,6 +337,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
           try {
             const lang = userLanguage();
             post({ type: 'init', overview: await document.overview(), strings: webviewStrings(lang), lang, numbers: numbersSetting() });
+            this.postLive(editor);
             if (editor.selected !== null) post({ type: 'select', stream: editor.selected });
           } catch (e) {
             post({ type: 'error', message: (e as Error).message });
@@ -290,6 +387,15 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
           break;
         case 'saveBytes':
           await this.saveBytes(document, m.stream, m.from);
+          break;
+        case 'watch':
+          await this.setFollow(editor, m.on);
+          break;
+        case 'stopCapture':
+          document.live?.stop();
+          break;
+        case 'saveCapture':
+          await vscode.commands.executeCommand('tcpExplainer.saveCaptureAs', document.uri);
           break;
         case 'copied':
           try {
@@ -363,6 +469,20 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
+  }
+}
+
+/** Why a file cannot be followed, in the user's language. */
+function watchNoteText(p: WatchProblem): string {
+  switch (p.why) {
+    case 'not-a-file':
+      return say('Only a capture file on disk can be followed.');
+    case 'shorter':
+      return say('The file got shorter ({0} bytes): it was replaced or truncated, so it is no longer followed.', p.detail);
+    case 'damaged':
+      return say('The capture is damaged where reading stopped, so it is no longer followed.');
+    case 'unreadable':
+      return say('The file cannot be read any more: {0}', p.detail);
   }
 }
 

@@ -6,6 +6,9 @@ import { plainUiText } from '../core/escape';
 import type { ExportFormat } from './indexWorker';
 import { initL10n, say } from './l10n';
 import { recentNotifications, showError, showInfo } from './notify';
+import { LiveCaptureController } from './liveCapture';
+import { DemoServer } from './demoServer';
+import { contextKeys } from './contextKeys';
 
 /** What the extension exports: enough for tests and other extensions to see what is shown. */
 export interface TcpExplainerApi {
@@ -13,6 +16,12 @@ export interface TcpExplainerApi {
   editorFor(uri?: vscode.Uri): OpenEditor | null;
   /** The texts of the last notifications shown, oldest first. */
   recentNotifications(): readonly string[];
+  /** The live capture running now, or else the last one. */
+  liveCapture(): { uri: vscode.Uri; iface: string; filter: string; packets: number; running: boolean; toolCount: number | null } | null;
+  /** The context keys the extension has set (the walkthrough's steps complete on them). */
+  contextKeys(): Readonly<Record<string, boolean | string | number>>;
+  /** The built-in demo server. */
+  demoServer(): { running: boolean; port: number; mode: string; served: number };
 }
 
 /** Entry point: the capture editor, "Explain TCP connection" and the export commands. */
@@ -47,8 +56,57 @@ export function activate(context: vscode.ExtensionContext): TcpExplainerApi {
       exportSvg(provider, uri, stream, target),
     ),
   );
+  const live = new LiveCaptureController(context, provider);
+  const demo = new DemoServer();
+  context.subscriptions.push(
+    live,
+    demo,
+    vscode.commands.registerCommand('tcpExplainer.captureAndExplain', (options?: unknown) => live.captureAndExplain(options)),
+    vscode.commands.registerCommand('tcpExplainer.stopCapture', () => live.stopCapture()),
+    vscode.commands.registerCommand('tcpExplainer.saveCaptureAs', (uri?: unknown, target?: unknown) => live.saveCaptureAs(uri, target)),
+    vscode.commands.registerCommand('tcpExplainer.followCapture', (uri?: unknown, on?: unknown) => followCapture(provider, uri, on)),
+    vscode.commands.registerCommand('tcpExplainer.startDemoServer', (options?: unknown) => demo.start(options)),
+    vscode.commands.registerCommand('tcpExplainer.stopDemoServer', () => demo.stop()),
+    vscode.commands.registerCommand('tcpExplainer.demoRequest', (options?: unknown) => demo.request(options)),
+    vscode.commands.registerCommand('tcpExplainer.openDemoInBrowser', (options?: unknown) => demo.openInBrowser(options)),
+    vscode.commands.registerCommand('tcpExplainer.demoVariant', (variant?: unknown, options?: unknown) => demo.variant(variant, options)),
+    vscode.commands.registerCommand('tcpExplainer.createDemoApp', (folder?: unknown) => demo.createApp(folder)),
+    vscode.commands.registerCommand('tcpExplainer.openWalkthrough', () =>
+      vscode.commands.executeCommand('workbench.action.openWalkthrough', 'tcp-explainer.tcp-explainer#tutorial', false),
+    ),
+  );
   for (const doc of vscode.workspace.textDocuments) void detectLanguage(textWorker, doc);
-  return { editorFor: (uri) => provider.editorFor(uri), recentNotifications };
+  wakeWalkthroughs();
+  return {
+    editorFor: (uri) => provider.editorFor(uri),
+    recentNotifications,
+    liveCapture: () => live.state(),
+    contextKeys,
+    demoServer: () => ({ running: demo.running, port: demo.port, mode: demo.mode, served: demo.served }),
+  };
+}
+
+/**
+ * VS Code reads walkthroughs when its walkthrough service first starts, which can be as late as
+ * the Welcome page opening; a step whose context key was already true then is never marked
+ * done in that session. Asking the service about a step that does not exist starts it now,
+ * before any of our keys are set (it answers with an error, which means nothing here).
+ */
+function wakeWalkthroughs(): void {
+  void Promise.resolve(vscode.commands.executeCommand('welcome.markStepIncomplete', 'tcp-explainer.tcp-explainer#tutorial#(wake)')).catch(() => undefined);
+}
+
+/**
+ * "Follow": reads new packets as they are written to the capture file (a running tcpdump -w).
+ * `on` says which way; without it, it switches. Returns whether the editor follows now.
+ */
+async function followCapture(provider: CaptureEditorProvider, uri?: unknown, on?: unknown): Promise<boolean | undefined> {
+  const editor = await captureEditor(provider, uri instanceof vscode.Uri ? uri : undefined);
+  if (!editor) return undefined;
+  await editor.document.indexed.catch(() => undefined);
+  const following = await provider.setFollow(editor, typeof on === 'boolean' ? on : !editor.document.following);
+  if (typeof on === 'boolean' && on && !following && editor.document.watchNote) showInfo(editor.document.watchNote);
+  return following;
 }
 
 export function deactivate(): void {
@@ -80,7 +138,9 @@ async function captureEditor(provider: CaptureEditorProvider, uri?: vscode.Uri):
  * editor, else the only one, else a quick pick with the most interesting first.
  */
 async function chooseStream(editor: OpenEditor, stream: number | undefined, preferSelected: boolean): Promise<number | undefined> {
-  const { total } = await editor.document.indexed;
+  await editor.document.indexed;
+  // A capture that grows has more connections than when it was first read.
+  const total = editor.document.connections;
   const name = path.basename(editor.document.uri.path);
   if (total === 0) {
     showInfo(say('{0} has no TCP connections.', name));

@@ -41,6 +41,11 @@ export interface OpenParams {
   bytes?: Uint8Array;
   text?: string;
   name: string;
+  /**
+   * The file is still being written (the editor's own live capture): read what is there and
+   * follow it from the start, waiting for records not all written yet.
+   */
+  follow?: boolean;
 }
 export interface OpenResult {
   overview: CaptureOverview;
@@ -49,6 +54,30 @@ export interface OpenResult {
 export interface ProgressNote {
   fraction: number;
   connections: number;
+  /**
+   * New packets were read from a file that grows: the connections that got segments ('all'
+   * when there are many), the overview as it now stands, and how many connections have ended.
+   */
+  grew?: number[] | 'all';
+  overview?: CaptureOverview;
+  finished?: number;
+  /** Following stopped by itself: why. */
+  cannot?: WatchProblem;
+}
+/** Why a file cannot be followed (any more); the host puts it into the user's words. */
+export interface WatchProblem {
+  why: 'not-a-file' | 'shorter' | 'damaged' | 'unreadable';
+  /** Sizes for 'shorter', the system's message for 'unreadable'. */
+  detail: string;
+}
+/** Whether the worker reads a growing file's new packets as they land ("Follow" in the editor). */
+export interface WatchParams {
+  on: boolean;
+}
+export interface WatchState {
+  following: boolean;
+  /** Why it cannot follow (a capture from bytes or text, damage, a file that got shorter), or null. */
+  cannot: WatchProblem | null;
 }
 export interface RowsParams {
   query: TableQuery;
@@ -115,13 +144,39 @@ const MAX_WHOLE_TEXT_SEGMENTS = 2_000_000;
 let catalog: CaptureCatalog | null = null;
 let builder: CatalogBuilder | null = null;
 let indexing = false;
+/**
+ * A capture file can grow while it is open (a running `tcpdump -w`, a live capture): its main
+ * source, whether new packets are read as they land, and a count that changes whenever they
+ * were (views made before it are stale).
+ */
+let growingFile: FileSource | null = null;
+let following = false;
+let cannotFollow: WatchProblem | null = null;
+let generation = 0;
+/** How often the file's size is looked at while following (a live capture also pokes at once). */
+const FOLLOW_POLL_MS = 250;
+let followTimer: NodeJS.Timeout | null = null;
+/** Bytes of the file when it was last read, and whether a read waited for a cut record. */
+let readSize = -1;
+let readPatient = false;
+/** Connections not yet ended (checked when they grow), and how many have ended. */
+const unfinished = new Set<number>();
+let knownStreams = 0;
+let finished = 0;
+/** The file is read by one task at a time: the first pass, a follow read, the last read. */
+let lock: Promise<unknown> = Promise.resolve();
+function exclusive<T>(task: () => Promise<T> | T): Promise<T> {
+  const run = lock.then(task);
+  lock = run.catch(() => undefined);
+  return run;
+}
 let rebuilt: RebuiltText | null = null;
 let captureName = '';
 const sources: FileSource[] = [];
 let openSource: (() => ByteSource) | null = null;
 
 /** Connections indexed on their own, most recent last (ladders page through one at a time). */
-const streamCache = new Map<number, { index: CaptureIndex; facts: StreamFacts }>();
+const streamCache = new Map<number, { index: CaptureIndex; facts: StreamFacts; last: number | undefined }>();
 const STREAM_CACHE = 8;
 
 /**
@@ -130,10 +185,10 @@ const STREAM_CACHE = 8;
  */
 const FOLLOW_KEPT_BYTES = 32 << 20;
 type KeptItem = { kind: 'data'; from: Side; frame: number; n: number; seq: number; bytes: Uint8Array } | { kind: 'missing'; from: Side; seq: number; len: number };
-let followCache: { stream: number; page: Omit<FollowPage, 'first' | 'items'>; items: KeptItem[] } | null = null;
+let followCache: { stream: number; last: number | undefined; page: Omit<FollowPage, 'first' | 'items'>; items: KeptItem[] } | null = null;
 
 /** The last table view, kept while its query and the number of connections stay the same. */
-let lastView: { key: string; connections: number; view: TableView } | null = null;
+let lastView: { key: string; connections: number; generation: number; view: TableView } | null = null;
 
 function overviewOf(c: CaptureCatalog): CaptureOverview {
   const s = c.summary;
@@ -156,6 +211,7 @@ function overviewOf(c: CaptureCatalog): CaptureOverview {
     notes: notes.map(controlsEscaped),
     connections: c.conversations.length,
     indexing,
+    following,
   };
 }
 
@@ -168,11 +224,12 @@ function streamOf(stream: number): { index: CaptureIndex; facts: StreamFacts } {
   const c = need();
   if (!Number.isSafeInteger(stream) || stream < 0 || stream >= c.conversations.length) throw new RangeError(`no TCP stream ${stream} in this capture`);
   let e = streamCache.get(stream);
-  // While the capture is still being read, a connection may still grow: read it again then.
-  if (!e || indexing) {
+  // While the capture is still being read (or grows), a connection may get segments: read it
+  // again when its last segment is not the one it had.
+  if (!e || indexing || e.last !== c.lastSegment[stream]) {
     const index = c.streamIndex(stream);
     index.rawNumbersKnown = !rebuilt || !rebuilt.tcp.some((t) => t.synthetic);
-    e = { index, facts: streamFacts(index, stream) };
+    e = { index, facts: streamFacts(index, stream), last: c.lastSegment[stream] };
   }
   streamCache.delete(stream);
   streamCache.set(stream, e);
@@ -184,9 +241,9 @@ function view(q: TableQuery): TableView {
   const c = need();
   const key = JSON.stringify([q.sort, q.dir, q.filter]);
   const n = c.conversations.length;
-  if (lastView && lastView.key === key && lastView.connections === n && !indexing) return lastView.view;
+  if (lastView && lastView.key === key && lastView.connections === n && lastView.generation === generation && !indexing) return lastView.view;
   const v = tableView(c, q);
-  lastView = { key, connections: n, view: v };
+  lastView = { key, connections: n, generation, view: v };
   return v;
 }
 
@@ -205,6 +262,7 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
     const file = p.file!;
     openSource = () => FileSource.open(file);
   }
+  const growing = !rebuilt && !p.bytes;
   // The catalog's sources stay open while the capture is: views read connections from them again.
   const kept = (): ByteSource => {
     const s = openSource!();
@@ -212,7 +270,16 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
     return s;
   };
   try {
-    builder = startCatalog(kept(), kept);
+    // A file is read so that it can be followed: reading can go on when it grows.
+    const main = kept();
+    if (growing && main instanceof FileSource) growingFile = main;
+    builder = startCatalog(main, kept, { growing });
+    if (p.follow) {
+      following = true;
+      builder.resume(true);
+    }
+    readSize = main.size;
+    readPatient = following;
   } catch (e) {
     const where = e instanceof CaptureFormatError ? ` (offset ${e.offset})` : '';
     throw new Error(`${(e as Error).message}${where}`);
@@ -228,12 +295,148 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
     // Let the table's page requests in: the first rows show while the rest is read.
     await yieldToMessages();
   }
+  // A file not followed is complete as it is: what waits in open connections is read now.
+  if (!following) builder.end();
+  else startWatching(rpc);
   indexing = false;
   lastView = null;
   streamCache.clear();
   followCache = null;
   appCache = null;
+  if (following) {
+    // What was written before the file was opened counts as grown: connections that ended already count.
+    generation++;
+    rpc.notify('progress', { fraction: 1, connections: catalog.conversations.length, grew: noteGrowth(0), overview: overviewOf(catalog), finished } satisfies ProgressNote);
+  }
   return { overview: overviewOf(catalog), total: catalog.conversations.length };
+}
+
+/** Connections that got segments since segment `fromSegment`; ended ones are counted. */
+function noteGrowth(fromSegment: number): number[] | 'all' {
+  const c = need();
+  const n = c.conversations.length;
+  for (let s = knownStreams; s < n; s++) unfinished.add(s);
+  knownStreams = n;
+  const grew: number[] = [];
+  for (let s = 0; s < n; s++) if ((c.lastSegment[s] ?? -1) >= fromSegment) grew.push(s);
+  for (const s of grew) {
+    if (!unfinished.has(s)) continue;
+    const closing = c.scenario(s).closing;
+    if (closing !== 'open-at-end' && closing !== 'half-close') {
+      unfinished.delete(s);
+      finished++;
+    }
+  }
+  return grew.length > 256 ? 'all' : grew;
+}
+
+function startWatching(rpc: MessageHandler): void {
+  if (followTimer) return;
+  followTimer = setInterval(() => poke(rpc), FOLLOW_POLL_MS);
+}
+
+function stopWatching(): void {
+  if (followTimer) clearInterval(followTimer);
+  followTimer = null;
+}
+
+let pokeQueued = false;
+/** Reads what landed since the last read (the timer, or the host saying it wrote more). */
+function poke(rpc: MessageHandler): void {
+  if (pokeQueued || !following) return;
+  pokeQueued = true;
+  void exclusive(async () => {
+    pokeQueued = false;
+    if (following) await readOn(rpc, true);
+  });
+}
+
+/**
+ * Reads the packets that landed since the last read, from the record reading stopped at, and
+ * tells the host what grew. `patient`: a record not all written yet is waited for.
+ */
+async function readOn(rpc: MessageHandler, patient: boolean): Promise<void> {
+  const file = growingFile;
+  const b = builder;
+  const c = catalog;
+  if (!file || !b || !c) return;
+  let now: number;
+  try {
+    now = file.grow();
+    for (const s of sources) if (s !== file) s.grow();
+  } catch (e) {
+    cannotFollow = { why: 'unreadable', detail: (e as Error).message };
+    following = false;
+    stopWatching();
+    rpc.notify('progress', { fraction: 1, connections: c.conversations.length, grew: [], overview: overviewOf(c), finished, cannot: cannotFollow } satisfies ProgressNote);
+    return;
+  }
+  if (now < readSize) {
+    // Replaced or cut: what was read stays, nothing after it can be trusted to line up.
+    cannotFollow = { why: 'shorter', detail: `${readSize} → ${now}` };
+    following = false;
+    stopWatching();
+    rpc.notify('progress', { fraction: 1, connections: c.conversations.length, grew: [], overview: overviewOf(c), finished, cannot: cannotFollow } satisfies ProgressNote);
+    return;
+  }
+  if (now === readSize && patient === readPatient) return;
+  readSize = now;
+  readPatient = patient;
+  const segmentsBefore = c.locations.count;
+  const framesBefore = c.summary.frames;
+  const problemsBefore = c.summary.problems.length;
+  if (!b.resume(patient)) {
+    cannotFollow = { why: 'damaged', detail: '' };
+    following = false;
+    stopWatching();
+    rpc.notify('progress', { fraction: 1, connections: c.conversations.length, grew: [], overview: overviewOf(c), finished, cannot: cannotFollow } satisfies ProgressNote);
+    return;
+  }
+  for (;;) {
+    const began = performance.now();
+    let more = b.step(STEP_FRAMES);
+    while (more && performance.now() - began < STEP_MS) more = b.step(STEP_FRAMES);
+    if (!more) break;
+    await yieldToMessages();
+  }
+  if (c.summary.frames === framesBefore && c.summary.problems.length === problemsBefore) return;
+  generation++;
+  const grew = noteGrowth(segmentsBefore);
+  rpc.notify('progress', { fraction: 1, connections: c.conversations.length, grew, overview: overviewOf(c), finished } satisfies ProgressNote);
+}
+
+/** "Follow" on or off: while on, new packets are read as they land. */
+function watch(p: WatchParams, rpc: MessageHandler): Promise<WatchState> {
+  return exclusive(async () => {
+    if (p.on && !growingFile) return { following: false, cannot: cannotFollow ?? { why: 'not-a-file', detail: '' } };
+    if (p.on && cannotFollow) return { following: false, cannot: cannotFollow };
+    following = p.on;
+    if (p.on) {
+      startWatching(rpc);
+      await readOn(rpc, true);
+    } else {
+      stopWatching();
+      // No longer waiting: a record still cut short at the end is reported, as for any file.
+      await readOn(rpc, false);
+      builder?.end();
+    }
+    return { following, cannot: cannotFollow };
+  });
+}
+
+/** The writer is done (a live capture stopped): the last packets are read and the pass ends. */
+function endGrowing(rpc: MessageHandler): Promise<OpenResult> {
+  return exclusive(async () => {
+    following = false;
+    stopWatching();
+    await readOn(rpc, false);
+    builder?.end();
+    generation++;
+    const c = need();
+    noteGrowth(0);
+    rpc.notify('progress', { fraction: 1, connections: c.conversations.length, grew: 'all', overview: overviewOf(c), finished } satisfies ProgressNote);
+    return { overview: overviewOf(c), total: c.conversations.length };
+  });
 }
 
 function rows(p: RowsParams): RowsPage {
@@ -256,9 +459,15 @@ function rows(p: RowsParams): RowsPage {
 
 /** The application messages of the last connection asked about (a ladder pages through one at a time). */
 let appCache: StreamApp | null = null;
+/** The last segment of that connection when its messages were read (it may grow since). */
+let appCacheLast: number | undefined;
 
 function appsOf(stream: number): StreamApp {
-  if (!appCache || appCache.stream !== stream || indexing) appCache = streamApp(need(), stream);
+  const last = need().lastSegment[stream];
+  if (!appCache || appCache.stream !== stream || indexing || appCacheLast !== last) {
+    appCache = streamApp(need(), stream);
+    appCacheLast = last;
+  }
   return appCache;
 }
 
@@ -276,7 +485,7 @@ function ladder(p: LadderParams): LadderResult {
 }
 
 function followed(stream: number): NonNullable<typeof followCache> {
-  if (followCache && followCache.stream === stream && !indexing) return followCache;
+  if (followCache && followCache.stream === stream && !indexing && followCache.last === need().lastSegment[stream]) return followCache;
   const c = need();
   const { index } = streamOf(stream);
   // Follow names frames; the ladder numbers its rows: a chunk links to its row.
@@ -300,7 +509,7 @@ function followed(stream: number): NonNullable<typeof followCache> {
       if (kept <= FOLLOW_KEPT_BYTES) items.push({ kind: 'missing', from, seq, len });
     },
   });
-  followCache = { stream, items, page: { stream, client: header.client, server: header.server, total: items.length, bytes, missing } };
+  followCache = { stream, last: c.lastSegment[stream], items, page: { stream, client: header.client, server: header.server, total: items.length, bytes, missing } };
   return followCache;
 }
 
@@ -419,7 +628,7 @@ function pick(p: PickParams): PickResult {
 if (parentPort) {
   const port = parentPort;
   const rpc = new MessageHandler((m: RpcMessage) => port.postMessage(m));
-  rpc.registerHandler('open', (p) => open(p as OpenParams, rpc));
+  rpc.registerHandler('open', (p) => exclusive(() => open(p as OpenParams, rpc)));
   rpc.registerHandler('rows', (p) => rows(p as RowsParams));
   rpc.registerHandler('ladder', (p) => ladder(p as LadderParams));
   rpc.registerHandler('export', (p) => exportText(p as ExportParams));
@@ -428,6 +637,9 @@ if (parentPort) {
   rpc.registerHandler('follow', (p) => follow(p as FollowParams));
   rpc.registerHandler('sentBytes', (p) => sentBytes(p as SentBytesParams));
   rpc.registerHandler('overview', () => overviewOf(need()));
+  rpc.registerHandler('watch', (p) => watch(p as WatchParams, rpc));
+  rpc.registerHandler('endGrowing', () => endGrowing(rpc));
+  rpc.registerHandler('poke', () => poke(rpc));
   port.on('message', (m: unknown) => rpc.handleMessage(m));
   process.on('exit', () => {
     for (const s of sources) s.close();

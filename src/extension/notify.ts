@@ -24,6 +24,12 @@ export function showError(text: string): void {
   void vscode.window.showErrorMessage(text);
 }
 
+/** An error with buttons; resolves with the one clicked (or undefined). */
+export function showErrorWithActions(text: string, ...actions: string[]): Thenable<string | undefined> {
+  keep(text);
+  return vscode.window.showErrorMessage(text, ...actions);
+}
+
 /** A progress notification's title, kept like the others. */
 export function progressTitle(text: string): string {
   keep(text);

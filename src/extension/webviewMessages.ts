@@ -96,6 +96,13 @@ export function checkFromWebview(m: unknown, streams: number | null): { ok: From
     case 'saveBytes':
       why = only('type', 'stream', 'from') ?? badStream() ?? (r.from === 'client' || r.from === 'server' ? null : 'from is not client or server');
       return why ? { rejected: why } : { ok: { type: 'saveBytes', stream: r.stream as number, from: r.from as 'client' | 'server' } };
+    case 'watch':
+      why = only('type', 'on') ?? (typeof r.on === 'boolean' ? null : 'on is not a boolean');
+      return why ? { rejected: why } : { ok: { type: 'watch', on: r.on as boolean } };
+    case 'stopCapture':
+    case 'saveCapture':
+      why = only('type');
+      return why ? { rejected: why } : { ok: { type: r.type } };
     default:
       return { rejected: `unknown message type ${JSON.stringify(String(r.type).slice(0, 40))}` };
   }

@@ -6,7 +6,8 @@ import { ByteSource } from '../core/capture/source';
  * in order, so this streams a file of gigabytes with constant memory.
  */
 export class FileSource implements ByteSource {
-  readonly size: number;
+  /** The size when opened; `grow()` raises it for a file still being written. */
+  size: number;
   private buffer = Buffer.alloc(0);
 
   constructor(private readonly fd: number) {
@@ -15,6 +16,16 @@ export class FileSource implements ByteSource {
 
   static open(path: string): FileSource {
     return new FileSource(fs.openSync(path, 'r'));
+  }
+
+  /**
+   * The file's size now. The source takes it when the file grew; a file that got shorter
+   * (replaced, truncated) keeps the size it had, so records already found stay readable.
+   */
+  grow(): number {
+    const now = fs.fstatSync(this.fd).size;
+    if (now > this.size) this.size = now;
+    return now;
   }
 
 

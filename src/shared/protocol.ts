@@ -52,6 +52,8 @@ export interface CaptureOverview {
   connections: number;
   /** True while the capture is still being read: counts grow. */
   indexing: boolean;
+  /** New packets are read as they land in the file (a live capture, or "Follow" turned on). */
+  following?: boolean;
 }
 
 export type SortKey = 'stream' | 'client' | 'packets' | 'bytesToServer' | 'bytesToClient' | 'duration' | 'irtt';
@@ -114,6 +116,28 @@ export interface FollowPage {
   missing: { client: number; server: number };
 }
 
+/** A capture that grows: the editor's own live capture, or a file followed as it is written. */
+export interface LiveStatus {
+  /** The capture this editor is making (null: a file on disk). */
+  capture: {
+    /** The interface as the capture tool names it, and its friendly name (or ''). */
+    iface: string;
+    ifaceLabel: string;
+    filter: string;
+    /** Packets written so far. */
+    packets: number;
+    running: boolean;
+    /** The capture tool's own count once it stopped (null when it did not say). */
+    toolCount: number | null;
+  } | null;
+  /** New packets are read as they land. */
+  following: boolean;
+  /** The file can be followed (a capture file on disk, not damaged where reading stopped). */
+  canFollow: boolean;
+  /** Why following stopped or cannot start, or null. */
+  note: string | null;
+}
+
 /** Words the webview shows, in the user's language (the host picks it). */
 export type Strings = Record<string, string>;
 
@@ -126,8 +150,13 @@ export type ToWebview =
       lang: 'en' | 'zh-cn';
       numbers: 'relative' | 'absolute';
     }
-  /** Indexing progress (0..1) and the connections found so far: visible rows may have changed. */
-  | { type: 'progress'; fraction: number; connections: number }
+  /**
+   * Indexing progress (0..1) and the connections found so far: visible rows may have changed.
+   * A growing capture adds the connections that got segments and the overview as it stands.
+   */
+  | { type: 'progress'; fraction: number; connections: number; grew?: number[] | 'all'; overview?: CaptureOverview }
+  /** The state of a capture that grows (live capture, Follow). */
+  | { type: 'live'; live: LiveStatus }
   /** The whole capture is read. */
   | { type: 'indexed'; overview: CaptureOverview }
   /** A page of table rows, answering `rows` (its `seq`). */
@@ -169,4 +198,10 @@ export type FromWebview =
   /** Items [first, first + count) of a connection's Follow TCP Stream. */
   | { type: 'follow'; stream: number; first: number; count: number }
   /** Save the bytes one side sent (in sequence order, each once) to a file the user picks. */
-  | { type: 'saveBytes'; stream: number; from: 'client' | 'server' };
+  | { type: 'saveBytes'; stream: number; from: 'client' | 'server' }
+  /** "Follow": read new packets as they land in the file (on), or stop (off). */
+  | { type: 'watch'; on: boolean }
+  /** Stop the live capture this editor shows. */
+  | { type: 'stopCapture' }
+  /** Save the capture to a file the user picks. */
+  | { type: 'saveCapture' };

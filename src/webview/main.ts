@@ -2,7 +2,8 @@ import { ConnectionExplanation, narrateConnection } from '../core/explain/connec
 import { Lang, NumberFacts, Term, explainAck, explainSeq } from '../core/explain/glossary';
 import { describeStep } from '../core/explain/steps';
 import type { Ladder, LadderRow } from '../core/tcp/ladder';
-import type { CaptureOverview, FromWebview, SortKey, Strings, TableQuery, ToWebview } from '../shared/protocol';
+import type { CaptureOverview, FromWebview, LiveStatus, SortKey, Strings, TableQuery, ToWebview } from '../shared/protocol';
+import { LiveBar } from './live';
 import { ConnectionTable } from './table';
 import { el } from './dom';
 import { frameAppText } from '../core/app/attribution';
@@ -66,6 +67,11 @@ const explanations = new Map<number, ConnectionExplanation>();
 
 const app = document.getElementById('app')!;
 const t = (key: string): string => strings[key] ?? key;
+/** A capture that grows (live, or a file followed): its state, shown under the facts. */
+let live: LiveStatus | null = null;
+const liveBar = new LiveBar(t, (m) => vscode.postMessage(m));
+/** The ladder was scrolled to its end when its connection grew: it stays at the end. */
+let stickToEnd = false;
 
 function save(): void {
   vscode.setState(saved);
@@ -153,13 +159,18 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       const p = app.querySelector('.loading');
       if (p) p.textContent = `${t('loading')} ${Math.round(m.fraction * 100)}%`;
       if (overview) {
-        overview = { ...overview, connections: m.connections, indexing: m.fraction < 1 };
+        overview = m.overview ?? { ...overview, connections: m.connections, indexing: m.fraction < 1 };
         renderOverview(m.fraction);
         // Rows on screen may have grown, and new ones may have come into view.
         connTable.refresh();
+        if (m.grew) grown(m.grew);
       }
       break;
     }
+    case 'live':
+      live = m.live;
+      liveBar.render(live);
+      break;
     case 'indexed':
       overview = m.overview;
       renderOverview();
@@ -191,6 +202,10 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       ladders.set(m.ladder.stream, entry);
       if (m.ladder.stream === saved.selected) {
         renderLadder();
+        if (stickToEnd && m.ladder.first === 0) {
+          stickToEnd = false;
+          scroller.scrollTop = scroller.scrollHeight;
+        }
         const waiting = pendingRow === null ? undefined : entry.rows.get(pendingRow);
         if (waiting) {
           pendingRow = null;
@@ -252,8 +267,28 @@ function renderOverview(fraction?: number): void {
     el('span', { class: 'conn-count' }, String(o.connections)),
     ` ${t('connections')}${reading}`,
   );
-  header.append(el('h1', {}, o.fileName), facts);
+  header.append(el('h1', {}, o.fileName), facts, liveBar.element);
   for (const n of o.notes) header.append(el('p', { class: 'note' }, n));
+}
+
+/**
+ * New segments landed (a live capture, a followed file): the open ladder asks again for its
+ * first page (the explanation comes with it) and the pages on screen, which now hold more rows.
+ * A capture that grows shows its first connection as soon as there is one.
+ */
+function grown(grew: number[] | 'all'): void {
+  const stream = saved.selected;
+  if (stream === null) {
+    if (overview && overview.connections > 0 && (live?.following || live?.capture?.running)) selectStream(0, false);
+    return;
+  }
+  if (grew !== 'all' && !grew.includes(stream)) return;
+  const entry = ladders.get(stream);
+  if (!entry?.meta) return;
+  stickToEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 4;
+  entry.requested.clear();
+  ensurePages(stream, 0, 1);
+  renderLadder();
 }
 
 function selectStream(stream: number, scrollIntoView: boolean): void {

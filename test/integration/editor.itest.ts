@@ -152,6 +152,17 @@ describe('capture editor in a real VS Code', () => {
       'tcpExplainer.exportMermaid': 'Export ladder as Mermaid sequence diagram',
       'tcpExplainer.exportSvg': 'Export ladder as SVG',
       'tcpExplainer.openAsText': 'Open capture as text',
+      'tcpExplainer.captureAndExplain': 'Capture and explain',
+      'tcpExplainer.stopCapture': 'Stop capture',
+      'tcpExplainer.saveCaptureAs': 'Save capture as…',
+      'tcpExplainer.followCapture': 'Follow capture file (read new packets as they are written)',
+      'tcpExplainer.startDemoServer': 'Start the demo server (port 4000, Connection: close)',
+      'tcpExplainer.stopDemoServer': 'Stop the demo server',
+      'tcpExplainer.demoRequest': 'Make one request to the demo server',
+      'tcpExplainer.openDemoInBrowser': 'Open the demo server in the Simple Browser',
+      'tcpExplainer.demoVariant': 'Demo: change one thing (keep-alive, refused, reset)',
+      'tcpExplainer.createDemoApp': "Create the tutorial's express app in a folder…",
+      'tcpExplainer.openWalkthrough': 'Walkthrough: watch a TCP connection open and close',
     });
   });
 

@@ -22,6 +22,9 @@ describe('messages from the webview (issue 11)', () => {
     ok({ type: 'anatomy', stream: 2, n: 14 });
     ok({ type: 'follow', stream: 0, first: 500, count: 500 });
     ok({ type: 'saveBytes', stream: 1, from: 'server' });
+    ok({ type: 'watch', on: true });
+    ok({ type: 'stopCapture' });
+    ok({ type: 'saveCapture' });
     // Before indexing ends the number of streams is unknown; a stream is still a small integer.
     ok({ type: 'selected', stream: 7 }, null);
   });
@@ -57,6 +60,10 @@ describe('messages from the webview (issue 11)', () => {
   it('refuses unknown types, extra fields and things that are not messages', () => {
     for (const m of [null, undefined, 7, 'ready', [], { type: 'run', command: 'x' }, { type: 'ready', extra: 1 }, { stream: 0 }]) rejected(m);
     rejected({ type: 'copied', stream: 0, ok: 'yes', text: '' });
+    // Live capture: Follow takes a boolean, Stop and Save take nothing (no path from the page).
+    for (const on of ['true', 1, null, undefined]) rejected({ type: 'watch', on });
+    rejected({ type: 'saveCapture', target: '/etc/passwd' });
+    rejected({ type: 'stopCapture', signal: 'SIGKILL' });
     rejected({ type: 'copied', stream: 0, ok: false, text: 'x'.repeat(MAX_COPIED_TEXT + 1) });
     rejected(JSON.parse('{"type":"selected","stream":0,"__proto__":{"polluted":true}}'));
   });

@@ -1,6 +1,7 @@
 import { ConnectionApp } from '../app/attribution';
 import { ConnectionAppSummary } from '../app/summary';
 import { openCapture } from '../capture/open';
+import { ResumableReader } from '../capture/resumable';
 import { ByteSource } from '../capture/source';
 import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from '../capture/types';
 import { Scenario, ScenarioTracker } from '../explain/scenario';
@@ -235,11 +236,23 @@ export class CaptureCatalog {
 /** A catalogue being made: `step(n)` reads up to n more frames; the catalog grows as it goes. */
 export interface CatalogBuilder {
   readonly catalog: CaptureCatalog;
-  /** False once the whole capture is read. */
+  /** False once the whole capture is read (a growing capture: everything there is, for now). */
   step(frames: number): boolean;
-  /** Bytes read so far and in all. */
+  /** Bytes read so far and in all (a growing capture: the source's size now). */
   readonly position: number;
   readonly size: number;
+  /**
+   * A growing capture, after step() returned false: the source grew (or patience changed), so
+   * reading goes on from the record it stopped at. `patient`: a record cut short at the end is
+   * waited for, not reported. False when reading cannot go on (the capture is damaged there).
+   */
+  resume(patient: boolean): boolean;
+  /**
+   * A growing capture is complete for now: bytes waiting in open connections' message parsers
+   * go into the table's "carried" lines (as at the end of a file). Reading may still go on
+   * after it; connections ended here keep the line they have.
+   */
+  end(): void;
 }
 
 /**
@@ -252,11 +265,18 @@ export interface CatalogOptions {
    * Without it the catalog only classifies and counts (a command-line filter needs no more).
    */
   locations?: boolean;
+  /**
+   * The capture may still grow (a file another program is writing, a live capture): step()
+   * returning false means "read for now", resume() goes on after the source's size was raised,
+   * end() finishes what a file's end finishes. Without it the builder ends at the first end.
+   */
+  growing?: boolean;
 }
 
 export function startCatalog(source: ByteSource, reopen: () => ByteSource = () => source, options: CatalogOptions = {}): CatalogBuilder {
   const keepLocations = options.locations ?? true;
-  const reader = openCapture(source);
+  const growing = options.growing ? new ResumableReader(openCapture(source)) : null;
+  const reader = growing ?? openCapture(source);
   const catalog = new CaptureCatalog(reader, reopen);
   const { locations, trackers, firstSegment, lastSegment, analysis, carried } = catalog;
   // Per stream: the parsers finding its messages while it is open; null once they have stopped
@@ -267,6 +287,7 @@ export function startCatalog(source: ByteSource, reopen: () => ByteSource = () =
   // so a bulk download costs the pass no more than a short request (the line is then partial).
   const fed: number[] = [];
   const scanner = new Scanner(reader, source.size, {
+    resumable: growing !== null,
     onStart(summary) {
       catalog.summary = summary;
     },
@@ -320,19 +341,32 @@ export function startCatalog(source: ByteSource, reopen: () => ByteSource = () =
       }
     }
   };
+  const end = (): void => {
+    scanner.finish();
+    finishApps();
+    locations.trim();
+  };
   return {
     catalog,
-    size: source.size,
+    get size() {
+      return source.size;
+    },
     get position() {
       return scanner.position;
     },
     step(frames: number): boolean {
       if (scanner.step(frames)) return true;
-      scanner.finish();
-      finishApps();
-      locations.trim();
+      // A growing capture pauses: the counts are brought up to date, the parsers keep waiting.
+      if (growing) scanner.finish();
+      else end();
       return false;
     },
+    resume(patient: boolean): boolean {
+      if (!growing) return false;
+      growing.patient = patient;
+      return growing.resume();
+    },
+    end,
   };
 }
 
