@@ -10,6 +10,7 @@ import { linkTypeName } from '../core/decode/linktypes';
 import {
   ConversationRecord,
   conversationRecord,
+  ackRttText,
   round9,
   secondsBetween,
   tableConversationRecord,
@@ -31,6 +32,7 @@ import { carriedLines, streamApp } from '../core/app/stream';
 import { FOLLOW_FORMATS, FollowFormat, NoSuchStream, runFollow } from './follow';
 import { PacketApps, appJson, appLineText } from './app';
 import { NoSuchFrame, runPacket } from './packet';
+import { GraphSettings, GraphUsage, graphSettings, runGraph } from './graph';
 import { packetLine, storyLines, withCarried } from './lines';
 import { LIVE_USAGE, runLive } from './live';
 
@@ -52,6 +54,14 @@ Commands:
   packet FILE --frame N [--json] [--lang en|zh-cn]
                                 one frame's layers: every field named as Wireshark names it, with
                                 its place in the frame, its value and what it means; then its bytes
+  graph FILE --stream N --kind tcptrace|throughput|rtt|window --format svg|csv|json
+        [--direction client|server] [--window SECONDS] [--lang en|zh-cn]
+                                one connection over time, one side's segments (default: the side
+                                that sent more bytes): sequence numbers (tcptrace), throughput and
+                                goodput (moving average over --window, default 1 s), RTT per
+                                acknowledged segment (tcp.analysis.ack_rtt), window and bytes in
+                                flight; as a picture (svg) or its points (csv, json; each point
+                                with its frame)
 ${LIVE_USAGE}
 
 Options:
@@ -61,6 +71,8 @@ Options:
                 follow as text (default), hex (a dump per piece), raw or json
   --absolute    explain with absolute sequence numbers instead of relative ones
   --frame N     packet: the frame's number, as Wireshark numbers frames (from 1)
+  --kind K      graph: which picture; --direction client|server: whose segments;
+                --window SECONDS: the throughput's moving-average window
   -Y EXPR       only the connections that pass a Wireshark-style filter over connections:
                 ip.addr == 10.0.0.1, tcp.port == 4000, tcp.stream == 17, tcp.completeness,
                 frame.time_relative > 2, opening == "refused", closing == "reset",
@@ -92,6 +104,8 @@ interface Args {
   followFormat: FollowFormat;
   /** packet --frame N. */
   frame: number | null;
+  /** graph: its options, checked. */
+  graph?: GraphSettings;
 }
 
 function parseArgs(argv: string[]): Args | null {
@@ -107,9 +121,19 @@ function parseArgs(argv: string[]): Args | null {
   const positional = parsed.positionals;
   if (positional.length === 0) return null;
   const [command, file, ...extra] = positional;
-  if (command !== 'packets' && command !== 'conversations' && command !== 'explain' && command !== 'follow' && command !== 'packet') throw new UsageError(`unknown command "${controlsEscaped(command ?? '')}"`);
+  if (command !== 'packets' && command !== 'conversations' && command !== 'explain' && command !== 'follow' && command !== 'packet' && command !== 'graph') throw new UsageError(`unknown command "${controlsEscaped(command ?? '')}"`);
   if (!file) throw new UsageError(`${command} needs a capture FILE`);
   if (extra.length) throw new UsageError(`unexpected argument "${controlsEscaped(extra[0]!)}"`);
+  if (command === 'graph') {
+    let graph: GraphSettings;
+    try {
+      graph = graphSettings(o);
+    } catch (e) {
+      if (e instanceof GraphUsage) throw new UsageError(e.message);
+      throw e;
+    }
+    return { command, file, json: false, format: 'text', numbers: 'relative', stream: graph.stream, lang: graph.lang, filter: null, followFormat: 'text', frame: null, graph };
+  }
   let format: ExplainFormat | null = null;
   if (o.format !== undefined && command !== 'follow') {
     if (!FORMATS.includes(o.format as ExplainFormat)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`);
@@ -178,6 +202,9 @@ function parseArgv(argv: string[]) {
       stream: { type: 'string' },
       lang: { type: 'string' },
       frame: { type: 'string' },
+      kind: { type: 'string' },
+      direction: { type: 'string' },
+      window: { type: 'string' },
       filter: { type: 'string', short: 'Y' },
     },
   });
@@ -264,9 +291,11 @@ function runPackets(file: string, json: boolean, filter: CompiledFilter | null, 
       if (json) {
         // The times with tshark's nine decimals (JSON.stringify would write 0.0000001 as 1e-7).
         const times = segmentTimeTexts(rec, seg);
+        const rtt = ackRttText(seg);
         apps.add(rec, f, seg, (app) => {
           const messages = appJson(app);
-          return jsonText(messages ? { ...packet, app: messages } : packet).replace(TIME_RELATIVE_JSON, `$1${times.relative}`).replace(TIME_DELTA_JSON, `$1${times.delta}`);
+          const text = jsonText(messages ? { ...packet, app: messages } : packet).replace(TIME_RELATIVE_JSON, `$1${times.relative}`).replace(TIME_DELTA_JSON, `$1${times.delta}`);
+          return rtt === null ? text : text.replace(ACK_RTT_JSON, `$1${rtt}`);
         });
         return;
       }
@@ -288,6 +317,7 @@ function runPackets(file: string, json: boolean, filter: CompiledFilter | null, 
 
 const TIME_RELATIVE_JSON = /("time_relative":)-?[\d.]+(?:e[-+]?\d+)?/;
 const TIME_DELTA_JSON = /("time_delta":)-?[\d.]+(?:e[-+]?\d+)?/;
+const ACK_RTT_JSON = /("ack_rtt":)-?[\d.]+(?:e[-+]?\d+)?/;
 
 /** The streams that pass a filter: one pass that classifies each connection (no per-packet memory). */
 function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summary: ScanSummary; passes: (stream: number) => boolean } {
@@ -532,6 +562,19 @@ function runFollowCommand(args: Args, out: Output): ScanSummary {
   }
 }
 
+function runGraphCommand(args: Args, out: Output): ScanSummary {
+  const input = new Input(args.file);
+  input.reportNotes();
+  try {
+    return runGraph(args.file, args.graph!, input.open, out);
+  } catch (e) {
+    if (e instanceof NoSuchStream) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    input.close();
+  }
+}
+
 function runPacketCommand(args: Args, out: Output): ScanSummary {
   const input = new Input(args.file);
   input.reportNotes();
@@ -642,7 +685,9 @@ export function main(argv: string[]): number | Promise<number> {
             ? runFollowCommand(args, out)
             : args.command === 'packet'
               ? runPacketCommand(args, out)
-              : runConversations(args.file, args.json, args.filter, out);
+              : args.command === 'graph'
+                ? runGraphCommand(args, out)
+                : runConversations(args.file, args.json, args.filter, out);
     out.flush();
     reportProblems(args.file, summary);
     return 0;

@@ -112,6 +112,10 @@ export interface PacketRecord {
   analysis: string[];
   /** Present on duplicate ACKs: which duplicate this is (tcp.analysis.duplicate_ack_num). */
   dup_ack?: number;
+  /** tcp.analysis.ack_rtt: seconds since the segment this one acknowledges; absent where tshark shows none. */
+  ack_rtt?: number;
+  /** tcp.analysis.bytes_in_flight: bytes sent and not yet acknowledged after this segment; absent where tshark shows none. */
+  bytes_in_flight?: number;
   /** Present when the capture kept fewer bytes than the segment had (snapshot length). */
   truncated?: true;
 }
@@ -167,8 +171,16 @@ export function packetRecord(
     analysis: analysisFlagNames(seg.flags, seg.dupAckNum),
   };
   if (seg.dupAckNum) out.dup_ack = seg.dupAckNum;
+  const ackRtt = seg.ackRtt;
+  if (ackRtt !== undefined) out.ack_rtt = ackRtt;
+  if (seg.bytesInFlight) out.bytes_in_flight = seg.bytesInFlight;
   if (f.truncated) out.truncated = true;
   return out;
+}
+
+/** tcp.analysis.ack_rtt as tshark prints it ("0.000034000"), or null where it shows none. */
+export function ackRttText(seg: SegmentAnalysis): string | null {
+  return seg.ackRtt === undefined ? null : formatSpan(0, 0, seg.ackRttSec, seg.ackRttNsec);
 }
 
 /** tcp.time_relative and tcp.time_delta of a segment, as tshark prints them ("0.000019000"). */

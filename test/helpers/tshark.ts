@@ -50,12 +50,14 @@ const FIELDS = [
   'tcp.analysis.keep_alive',
   'tcp.analysis.keep_alive_ack',
   'tcp.analysis.reused_ports',
+  'tcp.analysis.ack_rtt',
+  'tcp.analysis.bytes_in_flight',
 ] as const;
 
 const ANALYSIS_PREFIX = 'tcp.analysis.';
-const ANALYSIS_FLAGS = FIELDS.filter(
-  (f) => f.startsWith(ANALYSIS_PREFIX) && f !== 'tcp.analysis.initial_rtt' && f !== 'tcp.analysis.duplicate_ack_num',
-);
+/** Analysis fields that are numbers, not flags. */
+const ANALYSIS_NUMBERS: readonly string[] = ['tcp.analysis.initial_rtt', 'tcp.analysis.duplicate_ack_num', 'tcp.analysis.ack_rtt', 'tcp.analysis.bytes_in_flight'];
+const ANALYSIS_FLAGS = FIELDS.filter((f) => f.startsWith(ANALYSIS_PREFIX) && !ANALYSIS_NUMBERS.includes(f));
 
 export interface TsharkSegment {
   frame: number;
@@ -78,6 +80,10 @@ export interface TsharkSegment {
   completeness: number;
   irtt: number | null;
   dupAckNum: number;
+  /** tcp.analysis.ack_rtt as tshark prints it ("0.000018000"), '' where it shows none. */
+  ackRtt: string;
+  /** tcp.analysis.bytes_in_flight, 0 where tshark shows none. */
+  bytesInFlight: number;
   analysis: string[];
   /** How many TCP layers tshark saw in the frame (tunnels, ICMP errors give more than one). */
   tcpLayers: number;
@@ -127,6 +133,8 @@ export function tsharkSegments(file: string): TsharkResult {
       completeness: num('tcp.completeness'),
       irtt: irtt === '' ? null : Number(irtt),
       dupAckNum: first('tcp.analysis.duplicate_ack_num') === '' ? 0 : num('tcp.analysis.duplicate_ack_num'),
+      ackRtt: first('tcp.analysis.ack_rtt'),
+      bytesInFlight: first('tcp.analysis.bytes_in_flight') === '' ? 0 : num('tcp.analysis.bytes_in_flight'),
       analysis,
       tcpLayers: get('tcp.stream').split('|').length,
     });

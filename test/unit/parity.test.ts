@@ -9,8 +9,8 @@ import { TsharkSegment, tsharkAvailable, tsharkConversations, tsharkSegments, ts
 
 /*
  * Parity with tshark 4.0 (Debian 12's, installed by .ci/run): for every capture, every TCP
- * segment's stream, numbers, window and analysis flags, and every conversation's counts,
- * completeness and iRTT, must equal what tshark computes in this very run.
+ * segment's stream, numbers, window, analysis flags, ack_rtt and bytes_in_flight, and every
+ * conversation's counts, completeness and iRTT, must equal what tshark computes in this very run.
  *
  * Deliberate differences, each with its reason (a frame tshark decodes as TCP and we do not):
  *  - link types other than Ethernet, NULL/LOOP, RAW/IPv4/IPv6 and Linux SLL/SLL2 are counted
@@ -76,6 +76,9 @@ function compareSegments(ours: Ours, theirs: TsharkSegment[], allowed: (t: Tshar
       ['win_scale', o.win_scale, t.winScale],
       ['analysis', o.analysis.slice().sort().join(','), t.analysis.slice().sort().join(',')],
       ['dup_ack', o.dup_ack ?? 0, t.dupAckNum],
+      // Issue 12: absent where tshark shows none.
+      ['ack_rtt', o.ack_rtt ?? null, t.ackRtt === '' ? null : Number(t.ackRtt)],
+      ['bytes_in_flight', o.bytes_in_flight ?? 0, t.bytesInFlight],
     ];
     for (const [name, a, b] of expect) {
       if (a !== b) diffs.push(`frame ${t.frame}: ${name} is ${JSON.stringify(a)}, tshark says ${JSON.stringify(b)}`);

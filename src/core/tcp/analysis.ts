@@ -1,6 +1,5 @@
 import { formatAddress } from '../decode/address';
 import { DecodedFrame } from '../decode/frame';
-import { findWindowScale } from '../decode/tcpOptions';
 import { seqGT, seqLE, seqLT, seqSub } from './seq';
 
 /*
@@ -52,6 +51,10 @@ export const WSCALE_NONE = -2;
 
 /** Wireshark's TCP_MAX_UNACKED_SEGMENTS. */
 const MAX_UNACKED_SEGMENTS = 10000;
+/** Numbers per segment in HalfFlow.unacked: start, end, frame, seconds, nanoseconds. */
+const UNACKED_STRIDE = 5;
+/** Wireshark's MAX_TCP_SACK_RANGES: it keeps the blocks of a SACK option while it has counted fewer. */
+const MAX_SACK_RANGES = 4;
 
 /**
  * Analysis flag names as tshark's field names (tcp.analysis.<name>), in tshark's order.
@@ -101,8 +104,35 @@ export class HalfFlow {
   dupAckNum = 0;
   lastNonDupAck = 0;
   lastSegmentFlags = 0;
-  /** End (next seq) of each recorded segment not yet acknowledged in full (made on first use). */
+  /**
+   * Wireshark's list of recorded segments not yet acknowledged in full (its "ual"), oldest
+   * first, UNACKED_STRIDE numbers each: start (moved on by a partial ACK), end (next seq),
+   * frame, and time (seconds, nanoseconds). One flat array made on first use, never an object
+   * per segment: a long transfer records millions of them. A plain array of numbers (its
+   * elements unboxed on V8's heap), not a typed array: every connection has one, and a typed
+   * array this size would put each one's bytes outside the heap, which costs far more to make.
+   */
   unacked: number[] | null = null;
+  /** Where the oldest segment starts in `unacked` (in segments), and how many there are. */
+  unackedHead = 0;
+  unackedCount = 0;
+  /**
+   * The lowest start and highest end in `unacked`, relative to `unackedBase` (the ISN they were
+   * counted from): bytes in flight read them instead of walking the list on every segment.
+   */
+  unackedLow = 0;
+  unackedHigh = 0;
+  unackedBase = 0;
+  /**
+   * tcp.analysis.bytes_in_flight is computed while true (Wireshark's valid_bif): a gap in this
+   * direction stops it until the other side acknowledges something.
+   */
+  validBif = true;
+  /**
+   * Bytes covered by the SACK blocks of this direction's latest segment (at most three, summed
+   * modulo 2^32 as Wireshark does); the peer's bytes in flight leave them out.
+   */
+  sackedBytes = 0;
   // What the capture shows of this direction.
   packets = 0;
   bytes = 0;
@@ -273,6 +303,28 @@ export class SegmentAnalysis {
   flags = 0;
   dupAckNum = 0;
   dupAckFrame = 0;
+  /** tcp.analysis.acks_frame: the segment this one acknowledges exactly (0: none). */
+  ackedFrame = 0;
+  /**
+   * The time from that segment to this one (tcp.analysis.ack_rtt, see ackRtt) in seconds and
+   * nanoseconds, both with the sign of the whole, as Wireshark's nstime_delta leaves them.
+   */
+  ackRttSec = 0;
+  ackRttNsec = 0;
+  /** tcp.analysis.bytes_in_flight, or 0 where tshark shows none (it never shows 0). */
+  bytesInFlight = 0;
+  /**
+   * tcp.analysis.ack_rtt in seconds, absent where tshark shows none: it shows it only when this
+   * segment acknowledges one exactly and the time between them is not zero.
+   */
+  get ackRtt(): number | undefined {
+    if (this.ackedFrame === 0 || (this.ackRttSec === 0 && this.ackRttNsec === 0)) return undefined;
+    const ns = this.ackRttSec * 1e9 + this.ackRttNsec;
+    if (Number.isSafeInteger(ns)) return ns / 1e9;
+    // Beyond 104 days the sum loses nanoseconds: read the exact decimal once instead.
+    const sign = this.ackRttSec < 0 || this.ackRttNsec < 0 ? '-' : '';
+    return Number(`${sign}${Math.abs(this.ackRttSec)}.${String(Math.abs(this.ackRttNsec)).padStart(9, '0')}`);
+  }
   /**
    * When the conversation's previous segment came (this segment's own time for its first):
    * tcp.time_delta counts from it, as Wireshark's ts_prev. Kept on the conversation as its
@@ -434,6 +486,13 @@ export class TcpAnalyzer {
 
     const segLen = f.payloadLen;
     r.analysed = false;
+    r.ackedFrame = 0;
+    r.ackRttSec = 0;
+    r.ackRttNsec = 0;
+    r.bytesInFlight = 0;
+    // Wireshark forgets this direction's SACK blocks on each of its segments; its options (read
+    // after the analysis) may bring new ones.
+    fwd.sackedBytes = 0;
     if (f.headerValid) {
       if (!fwd.baseSeqSet) {
         if (thFlags & TH_SYN) {
@@ -453,6 +512,10 @@ export class TcpAnalyzer {
       ta = res.flags;
       taDupNum = res.dupNum;
       taDupFrame = res.dupFrame;
+      r.ackedFrame = res.ackedFrame;
+      r.ackRttSec = res.ackRttSec;
+      r.ackRttNsec = res.ackRttNsec;
+      r.bytesInFlight = res.bytesInFlight;
       r.analysed = true;
     }
     // Without a segment length Wireshark leaves the numbers absolute.
@@ -499,9 +562,10 @@ export class TcpAnalyzer {
       fwd.isFirstAck = false;
     }
 
-    // Options come after the analysis in Wireshark, so a WS option affects later segments only.
+    // Options come after the analysis in Wireshark, so a WS option or SACK blocks affect later
+    // segments only.
     if (f.tcpHeaderLen > 20) {
-      const shift = findWindowScale(f.data, f.tcpOffset, f.tcpHeaderLen);
+      const shift = readAnalysedOptions(fwd, f.data, f.tcpOffset, f.tcpHeaderLen);
       if (shift >= 0) fwd.winScale = shift;
     }
     if (thFlags & TH_SYN) {
@@ -593,12 +657,110 @@ function scanHandshakeOptions(flow: HalfFlow, d: Uint8Array, tcpOffset: number, 
   }
 }
 
+/**
+ * Walks a header's options once, as Wireshark's option dissectors see them: returns the
+ * window-scale shift (capped at 14) of the first well-formed WS option or -1, and keeps in
+ * `flow.sackedBytes` what the SACK blocks cover. The analysis calls this for every segment with
+ * options, so it allocates nothing.
+ */
+function readAnalysedOptions(flow: HalfFlow, d: Uint8Array, tcpOffset: number, headerLen: number): number {
+  const end = Math.min(tcpOffset + headerLen, d.length);
+  let shift = -1;
+  let o = tcpOffset + 20;
+  while (o < end) {
+    const kind = d[o]!;
+    if (kind === 0) break;
+    if (kind === 1) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= end) break;
+    const len = d[o + 1]!;
+    if (len < 2 || o + len > end) break;
+    if (kind === 3 && len === 3) {
+      if (shift < 0) shift = Math.min(d[o + 2]!, 14);
+    } else if (kind === 5) {
+      flow.sackedBytes = sackCover(d, o, len);
+    }
+    o += len;
+  }
+  return shift;
+}
+
+/**
+ * What a SACK option at `o` covers as packet-tcp.c's bytes-in-flight sees it: it stores a block
+ * only while it has counted fewer than MAX_SACK_RANGES (so three at most) and sums right - left
+ * in 32 bits.
+ */
+function sackCover(d: Uint8Array, o: number, len: number): number {
+  let sum = 0;
+  let blocks = 0;
+  for (let p = o + 2; p + 8 <= o + len && blocks + 1 < MAX_SACK_RANGES; p += 8) {
+    blocks++;
+    sum = (sum + ((wordAt(d, p + 4) - wordAt(d, p)) >>> 0)) >>> 0;
+  }
+  return sum;
+}
+
+/**
+ * The SACK blocks of a header's options (absolute left and right edges, in pairs, in `out`, at
+ * most out.length / 2), as Wireshark reads them: the walk stops at EOL or a malformed option.
+ * Returns the number of blocks. Allocates nothing.
+ */
+export function sackBlocks(d: Uint8Array, tcpOffset: number, headerLen: number, out: Uint32Array | Float64Array): number {
+  const end = Math.min(tcpOffset + headerLen, d.length);
+  let n = 0;
+  let o = tcpOffset + 20;
+  while (o < end) {
+    const kind = d[o]!;
+    if (kind === 0) break;
+    if (kind === 1) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= end) break;
+    const len = d[o + 1]!;
+    if (len < 2 || o + len > end) break;
+    if (kind === 5) {
+      for (let p = o + 2; p + 8 <= o + len && 2 * n + 1 < out.length; p += 8) {
+        out[2 * n] = wordAt(d, p) >>> 0;
+        out[2 * n + 1] = wordAt(d, p + 4) >>> 0;
+        n++;
+      }
+    }
+    o += len;
+  }
+  return n;
+}
+
 interface SeqResult {
   flags: number;
   dupNum: number;
   dupFrame: number;
+  ackedFrame: number;
+  ackRttSec: number;
+  ackRttNsec: number;
+  bytesInFlight: number;
 }
-const seqResult: SeqResult = { flags: 0, dupNum: 0, dupFrame: 0 };
+const seqResult: SeqResult = { flags: 0, dupNum: 0, dupFrame: 0, ackedFrame: 0, ackRttSec: 0, ackRttNsec: 0, bytesInFlight: 0 };
+
+/** Counts a flow's unacked span again, from its current ISN (after the ISN moved). */
+function unackedSpan(flow: HalfFlow): void {
+  const list = flow.unacked!;
+  const base = flow.baseSeq;
+  let low = 0xffffffff;
+  let high = 0;
+  const from = flow.unackedHead * UNACKED_STRIDE;
+  for (let k = from; k < from + flow.unackedCount * UNACKED_STRIDE; k += UNACKED_STRIDE) {
+    const start = (list[k]! - base) >>> 0;
+    const end = (list[k + 1]! - base) >>> 0;
+    if (start < low) low = start;
+    if (end > high) high = end;
+  }
+  flow.unackedLow = low;
+  flow.unackedHigh = high;
+  flow.unackedBase = base;
+}
 
 /**
  * `span < limit` for two time spans in nanoseconds, as tcp_analyze_sequence_number() compares
@@ -634,6 +796,8 @@ function analyseSequence(
   let dupFrame = 0;
   const SFR = TH_SYN | TH_FIN | TH_RST;
 
+  if (flags & TH_ACK) rev.validBif = true;
+
   checks: {
     // Zero window probe: exactly one byte at the next expected seq while the peer's window is 0.
     if (seglen === 1 && seq === fwd.nextSeq && rev.window === 0) {
@@ -642,7 +806,10 @@ function analyseSequence(
     }
     if (window === 0 && (flags & SFR) === 0) ta |= A_ZERO_WINDOW;
     // Lost segment: this one starts beyond what we expected next.
-    if (fwd.nextSeq !== 0 && seqGT(seq, fwd.nextSeq) && (flags & TH_RST) === 0) ta |= A_LOST_PACKET;
+    if (fwd.nextSeq !== 0 && seqGT(seq, fwd.nextSeq) && (flags & TH_RST) === 0) {
+      ta |= A_LOST_PACKET;
+      fwd.validBif = false;
+    }
     // Keep-alive: 0 or 1 byte, one before the next expected seq.
     if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextSeq - 1) >>> 0) && (flags & SFR) === 0) {
       ta |= A_KEEP_ALIVE;
@@ -731,12 +898,36 @@ function analyseSequence(
 
   let nextSeq = (seq + seglen) >>> 0;
   if (seglen || flags & (TH_SYN | TH_FIN)) {
-    const recorded = fwd.unacked ?? (fwd.unacked = []);
     // Wireshark counts the SYN/FIN sequence number only for a segment it records, and it stops
     // recording after 10000 unacknowledged ones (a capture that misses the other direction).
-    if (recorded.length < MAX_UNACKED_SEGMENTS) {
+    if (fwd.unackedCount < MAX_UNACKED_SEGMENTS) {
       if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
-      recorded.push(nextSeq);
+      const list = fwd.unacked ?? (fwd.unacked = []);
+      if (fwd.unackedHead > 0 && fwd.unackedHead >= fwd.unackedCount) {
+        // The acknowledged ones before the head outnumber the rest: move the rest to the front
+        // (each segment moves at most once for every one acknowledged before it).
+        list.copyWithin(0, fwd.unackedHead * UNACKED_STRIDE, (fwd.unackedHead + fwd.unackedCount) * UNACKED_STRIDE);
+        fwd.unackedHead = 0;
+      }
+      const k = (fwd.unackedHead + fwd.unackedCount++) * UNACKED_STRIDE;
+      // Written in order: the array grows without holes.
+      list[k] = seq;
+      list[k + 1] = nextSeq;
+      list[k + 2] = frame;
+      list[k + 3] = sec;
+      list[k + 4] = nsec;
+      const low = (seq - fwd.baseSeq) >>> 0;
+      const high = (nextSeq - fwd.baseSeq) >>> 0;
+      if (fwd.unackedCount === 1) {
+        fwd.unackedLow = low;
+        fwd.unackedHigh = high;
+        fwd.unackedBase = fwd.baseSeq;
+      } else if (fwd.unackedBase !== fwd.baseSeq) {
+        unackedSpan(fwd);
+      } else {
+        if (low < fwd.unackedLow) fwd.unackedLow = low;
+        if (high > fwd.unackedHigh) fwd.unackedHigh = high;
+      }
     }
   }
 
@@ -757,16 +948,84 @@ function analyseSequence(
   fwd.lastAckNsec = nsec;
   fwd.lastSegmentFlags = ta;
 
-  // Forget the segments of the other direction that this acknowledges in full.
+  // Forget the segments of the other direction that this acknowledges in full; one it
+  // acknowledges exactly gives acks_frame and ack_rtt. Wireshark walks its list newest first
+  // and the last match wins, so among copies of one segment the oldest (the original) counts.
+  let ackedFrame = 0;
+  let rttSec = 0;
+  let rttNsec = 0;
   const list = rev.unacked;
-  if (list !== null && list.length > 0) {
-    let keep = 0;
-    for (let i = 0; i < list.length; i++) {
-      const end = list[i]!;
-      if (!seqGT(end, ack)) continue; // acked up to or past its end
-      list[keep++] = end;
+  const count = rev.unackedCount;
+  if (list !== null && count > 0) {
+    // Acknowledged segments at the head are dropped by moving the head: a cumulative ACK moves
+    // nothing. Those acknowledged after a kept one close up behind it.
+    const from = rev.unackedHead * UNACKED_STRIDE;
+    const to = from + count * UNACKED_STRIDE;
+    let head = -1;
+    let w = 0;
+    // The span of what stays, relative as bytes in flight compares it (unsigned).
+    const base = rev.baseSeq;
+    let low = 0xffffffff;
+    let high = 0;
+    for (let k = from; k < to; k += UNACKED_STRIDE) {
+      let start = list[k]!;
+      const end = list[k + 1]!;
+      if (ack === end) {
+        if (ackedFrame === 0) {
+          ackedFrame = list[k + 2]!;
+          rttSec = sec - list[k + 3]!;
+          rttNsec = nsec - list[k + 4]!;
+          // Both parts take the sign of the whole.
+          if (rttSec > 0 && rttNsec < 0) {
+            rttSec -= 1;
+            rttNsec += 1e9;
+          } else if (rttSec < 0 && rttNsec > 0) {
+            rttSec += 1;
+            rttNsec -= 1e9;
+          }
+        }
+        continue;
+      }
+      if (seqGT(ack, start) && seqLE(ack, end)) {
+        start = ack; // acked in part: the rest stays
+      } else if (!seqGT(end, ack)) {
+        continue; // acked up to or past its end
+      }
+      if (head < 0) {
+        head = k;
+        w = k;
+      }
+      list[w] = start;
+      if (w !== k) {
+        list[w + 1] = end;
+        list[w + 2] = list[k + 2]!;
+        list[w + 3] = list[k + 3]!;
+        list[w + 4] = list[k + 4]!;
+      }
+      w += UNACKED_STRIDE;
+      const relStart = (start - base) >>> 0;
+      const relEnd = (end - base) >>> 0;
+      if (relStart < low) low = relStart;
+      if (relEnd > high) high = relEnd;
     }
-    list.length = keep;
+    rev.unackedHead = head < 0 ? 0 : head / UNACKED_STRIDE;
+    rev.unackedCount = head < 0 ? 0 : (w - head) / UNACKED_STRIDE;
+    // All acknowledged: give the room back (a finished connection keeps nothing here).
+    if (head < 0) list.length = 0;
+    rev.unackedLow = low;
+    rev.unackedHigh = high;
+    rev.unackedBase = base;
+  }
+
+  // Bytes in flight after this segment: from the lowest start to the highest end this
+  // direction still has unacknowledged (relative numbers, compared unsigned as Wireshark does),
+  // less what the peer's latest SACK blocks cover.
+  let bytesInFlight = 0;
+  if (seglen !== 0 && fwd.validBif && fwd.unackedCount > 0) {
+    if (fwd.unackedBase !== fwd.baseSeq) unackedSpan(fwd);
+    const inFlight = (((fwd.unackedHigh - fwd.unackedLow) >>> 0) - rev.sackedBytes) >>> 0;
+    // The SYN or FIN counts in the sequence space but is no byte.
+    if (inFlight > 0 && inFlight < 2000000000) bytesInFlight = flags & (TH_SYN | TH_FIN) ? inFlight - 1 : inFlight;
   }
 
   // Counters for the connection list (derived from the flags just computed).
@@ -778,5 +1037,9 @@ function analyseSequence(
   seqResult.flags = ta;
   seqResult.dupNum = dupNum;
   seqResult.dupFrame = dupFrame;
+  seqResult.ackedFrame = ackedFrame;
+  seqResult.ackRttSec = rttSec;
+  seqResult.ackRttNsec = rttNsec;
+  seqResult.bytesInFlight = bytesInFlight;
   return seqResult;
 }
