@@ -287,6 +287,19 @@ export function scaledWindow(rawWindow: number, flags: number, flow: HalfFlow): 
   return rawWindow * 2 ** flow.winScale;
 }
 
+/**
+ * What a segment adds to tcp.completeness when it is not a conversation's first: SYN-ACK, ACK
+ * or data, FIN, RST (a pure SYN counts only when it opens the conversation).
+ */
+export function completenessBits(flags: number, segLen: number): number {
+  let bits = 0;
+  if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) bits |= C_SYNACK;
+  if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) bits |= segLen > 0 ? C_DATA : C_ACK;
+  if ((flags & (TH_FIN | TH_ACK)) === (TH_FIN | TH_ACK)) bits |= C_FIN;
+  if (flags & TH_RST) bits |= C_RST;
+  return bits;
+}
+
 /** Per-segment result. One instance is reused: copy what you keep. */
 export class SegmentAnalysis {
   conversation!: TcpConversation;
@@ -529,11 +542,7 @@ export class TcpAnalyzer {
     if (f.tcpHeaderLen < 20) return r; // Wireshark gives up on a bogus header length here.
 
     // Completeness: a pure SYN counts only when it opens the conversation.
-    let bits = 0;
-    if ((thFlags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) bits |= C_SYNACK;
-    if ((thFlags & (TH_SYN | TH_ACK)) === TH_ACK) bits |= segLen > 0 ? C_DATA : C_ACK;
-    if ((thFlags & (TH_FIN | TH_ACK)) === (TH_FIN | TH_ACK)) bits |= C_FIN;
-    if (thFlags & TH_RST) bits |= C_RST;
+    const bits = completenessBits(thFlags, segLen);
     if (isNew) {
       if ((thFlags & (TH_SYN | TH_ACK)) === TH_SYN) {
         conv.completeness |= C_SYN;

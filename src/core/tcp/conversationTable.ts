@@ -1,6 +1,6 @@
 import { DecodedFrame } from '../decode/frame';
 import { formatAddress } from '../decode/address';
-import { C_ACK, C_DATA, C_FIN, C_RST, C_SYN, C_SYNACK, TH_ACK, TH_FIN, TH_RST, TH_SYN } from './analysis';
+import { C_DATA, C_SYN, TH_ACK, TH_SYN, completenessBits } from './analysis';
 
 /**
  * tshark's conversation table (`-z conv,tcp`, tcp.stream, tcp.completeness, the iRTT) without
@@ -130,11 +130,7 @@ export class ConversationTable {
 
     // Completeness: a pure SYN counts only when it opens the conversation.
     const segLen = f.payloadLen;
-    let bits = 0;
-    if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) bits |= C_SYNACK;
-    if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) bits |= segLen > 0 ? C_DATA : C_ACK;
-    if ((flags & (TH_FIN | TH_ACK)) === (TH_FIN | TH_ACK)) bits |= C_FIN;
-    if (flags & TH_RST) bits |= C_RST;
+    const bits = completenessBits(flags, segLen);
     if (isNew) {
       if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) this.completeness[c] |= segLen > 0 ? C_SYN | C_DATA : C_SYN;
       this.firstSegmentBits[c] = bits;
