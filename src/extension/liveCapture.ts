@@ -6,7 +6,7 @@ import { GrowingCapture } from '../core/capture/growing';
 import { PcapngWriter } from '../core/capture/pcapngWrite';
 import { plainUiText } from '../core/escape';
 import { CaptureFailure, CaptureInterfaceEntry, capturePlatform, classifyFailure, defaultLoopback, describeFailure, failureDetail } from '../core/live/tool';
-import { CaptureRun, CaptureTool, checkFilter, findCaptureTool, listInterfaces, notInstalled, startCapture } from '../node/captureTool';
+import { CaptureRun, CaptureTool, checkFilter, findCaptureToolAsync, listInterfaces, notInstalled, startCapture } from '../node/captureTool';
 import type { LiveStatus } from '../shared/protocol';
 import { CaptureEditorProvider, LiveCaptureLink, VIEW_TYPE } from './captureEditor';
 import { setContextKey } from './contextKeys';
@@ -267,7 +267,7 @@ export class LiveCaptureController implements vscode.Disposable {
       return undefined;
     }
     const named = vscode.workspace.getConfiguration('tcpExplainer').get<string>('captureTool', '').trim();
-    const tool = findCaptureTool(named ? { explicit: named } : {});
+    const tool = await findCaptureToolAsync(named ? { explicit: named } : {});
     if (!tool) {
       await this.showFailure(notInstalled(named || undefined), null, { explicit: named !== '' });
       return undefined;

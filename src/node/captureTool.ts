@@ -65,40 +65,73 @@ function searchDirs(name: string, dirs: string[], env: NodeJS.ProcessEnv, platfo
   return null;
 }
 
-/** Which tool a program is, by its name, else by what `--version` says. */
-function kindOf(file: string): CaptureToolKind | null {
+/** Which tool a program is by its name, or null when the name does not say. */
+function kindByName(file: string): CaptureToolKind | null {
   const base = path.basename(file).toLowerCase();
   if (base.includes('dumpcap')) return 'dumpcap';
   if (base.includes('tcpdump') || base.includes('windump')) return 'tcpdump';
-  const r = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 5000, windowsHide: true });
-  const said = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  return null;
+}
+
+/** Which tool a program is by what its `--version` said. */
+function kindByVersion(said: string): CaptureToolKind | null {
   if (/dumpcap/i.test(said)) return 'dumpcap';
   if (/tcpdump|windump/i.test(said)) return 'tcpdump';
   return null;
 }
 
+const VERSION_PROBE_MS = 5000;
+
 /**
- * The tool to capture with: the one named, else dumpcap, else tcpdump, on PATH (then in the
- * places installers put them). Null when there is none (or the named one cannot be run).
+ * Where the tool is: the one named, else dumpcap, else tcpdump, on PATH (then in the places
+ * installers put them). `kind` is null when only running the named program can tell.
  */
-export function findCaptureTool(options: FindOptions = {}): CaptureTool | null {
+function locate(options: FindOptions): { file: string; kind: CaptureToolKind | null; explicit: boolean } | null {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const pathDirs = (env.PATH ?? env.Path ?? '').split(path.delimiter);
   if (options.explicit) {
     const named = options.explicit;
     const file = /[\\/]/.test(named) ? (executable(named, platform) ? path.resolve(named) : null) : searchDirs(named, pathDirs, env, platform);
-    if (!file) return null;
-    const kind = kindOf(file);
-    return kind ? { kind, path: file, explicit: true } : null;
+    return file ? { file, kind: kindByName(file), explicit: true } : null;
   }
   for (const dirs of [pathDirs, extraDirs(platform)]) {
     for (const kind of ['dumpcap', 'tcpdump'] as const) {
       const file = searchDirs(kind, dirs, env, platform);
-      if (file) return { kind, path: file, explicit: false };
+      if (file) return { file, kind, explicit: false };
     }
   }
   return null;
+}
+
+/**
+ * The tool to capture with (see locate). Null when there is none, or the named one cannot be
+ * run or is neither tool. May run the named program for up to 5 s: for the command line; the
+ * extension host uses findCaptureToolAsync.
+ */
+export function findCaptureTool(options: FindOptions = {}): CaptureTool | null {
+  const found = locate(options);
+  if (!found) return null;
+  let kind = found.kind;
+  if (!kind) {
+    const r = spawnSync(found.file, ['--version'], { encoding: 'utf8', timeout: VERSION_PROBE_MS, windowsHide: true });
+    kind = kindByVersion(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+  }
+  return kind ? { kind, path: found.file, explicit: found.explicit } : null;
+}
+
+/** findCaptureTool without blocking: the version probe runs as a child the event loop waits for. */
+export async function findCaptureToolAsync(options: FindOptions = {}): Promise<CaptureTool | null> {
+  const found = locate(options);
+  if (!found) return null;
+  let kind = found.kind;
+  if (!kind) {
+    const said = await new Promise<string>((resolve) => {
+      execFile(found.file, ['--version'], { encoding: 'utf8', timeout: VERSION_PROBE_MS, windowsHide: true }, (_e, stdout, stderr) => resolve(`${stdout ?? ''}${stderr ?? ''}`));
+    });
+    kind = kindByVersion(said);
+  }
+  return kind ? { kind, path: found.file, explicit: found.explicit } : null;
 }
 
 /** A failure when no tool was found: `named` is what the user gave, if anything. */

@@ -15,7 +15,7 @@ import { indexCapture } from '../../src/core/index/captureIndex';
 import { LiveConnectionEnd, LiveSession } from '../../src/core/live/session';
 import { CAPTURE_FAILURE_TEXTS, capturedCount, classifyFailure, describeFailure, isAttachedLine, parseInterfaceList } from '../../src/core/live/tool';
 import { scanCapture } from '../../src/core/scan';
-import { findCaptureTool } from '../../src/node/captureTool';
+import { findCaptureTool, findCaptureToolAsync } from '../../src/node/captureTool';
 import { FIXTURES, ROOT, listCaptures } from '../helpers/paths';
 import { tsharkAvailable } from '../helpers/tshark';
 import { PcapngBlocks } from '../helpers/pcapngBlocks';
@@ -513,6 +513,25 @@ describe('live capture: what the capture tools say (issue 13)', () => {
       // Named by path: its kind by its name, else by what --version says.
       assert.equal(findCaptureTool({ explicit: path.join(dir, 'mycapture'), env: { PATH: '' } })?.kind, 'tcpdump');
       assert.equal(findCaptureTool({ explicit: path.join(dir, 'nothing-here'), env: { PATH: dir } }), null);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds the tool without blocking (the extension host): the same answers, --version asked asynchronously', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpx-live-find-async-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'mycapture'), '#!/bin/sh\necho "tcpdump version 4.99"\n', { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, 'other'), '#!/bin/sh\necho "something else 1.0"\n', { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, 'dumpcap'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      // While the probe runs, the event loop goes on (a blocking probe would resolve before it turned).
+      let turned = false;
+      setImmediate(() => (turned = true));
+      const probed = await findCaptureToolAsync({ explicit: path.join(dir, 'mycapture'), env: { PATH: '' } });
+      assert.deepEqual(probed, { kind: 'tcpdump', path: path.join(dir, 'mycapture'), explicit: true });
+      assert.ok(turned, 'the event loop ran while --version was asked');
+      assert.equal(await findCaptureToolAsync({ explicit: path.join(dir, 'other'), env: { PATH: '' } }), null);
+      assert.deepEqual(await findCaptureToolAsync({ env: { PATH: dir }, platform: 'linux' }), findCaptureTool({ env: { PATH: dir }, platform: 'linux' }));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
