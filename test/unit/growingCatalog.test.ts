@@ -12,6 +12,7 @@ import type { LadderParams, LadderResult, OpenParams, OpenResult, ProgressNote, 
 import type { CaptureOverview, RowsPage } from '../../src/shared/protocol';
 import { MessageHandler, RpcMessage } from '../../src/shared/rpc';
 import { FIXTURES, ROOT, listCaptures } from '../helpers/paths';
+import { seededRandom } from '../helpers/random';
 
 /**
  * A capture file read while another program writes it (issue 13): the editor's catalog reads
@@ -22,16 +23,6 @@ import { FIXTURES, ROOT, listCaptures } from '../helpers/paths';
 
 const SEED = Number(process.env.TCPX_GROWING_SEED ?? Date.now() % 100000);
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A file as a writer leaves it: the bytes written so far; `reads` logs where it was read. */
 class GrowingBytes implements ByteSource {
@@ -115,7 +106,7 @@ describe('a capture file read while it is written (issue 13)', function () {
   this.timeout(600000);
 
   it(`every fixture, grown in random pieces, ends as the whole file's catalog, never reading back (seed ${SEED})`, () => {
-    const rnd = random(SEED);
+    const rnd = seededRandom(SEED);
     const files = listCaptures(FIXTURES);
     assert.ok(files.length > 20);
     let pieces = 0;

@@ -19,6 +19,7 @@ import { findCaptureTool, findCaptureToolAsync } from '../../src/node/captureToo
 import { FIXTURES, ROOT, listCaptures } from '../helpers/paths';
 import { tsharkAvailable } from '../helpers/tshark';
 import { PcapngBlocks } from '../helpers/pcapngBlocks';
+import { seededRandom } from '../helpers/random';
 
 /**
  * Live capture (issue 13): a capture read while it grows gives what the file gives, record by
@@ -28,18 +29,6 @@ import { PcapngBlocks } from '../helpers/pcapngBlocks';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SEED = Number(process.env.TCPX_LIVE_SEED ?? Date.now() % 100000);
-
-/** A small seeded generator, so a failing chunking can be replayed (TCPX_LIVE_SEED). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Chunk sizes as a pipe gives them: single bytes, a packet or so, big gulps. */
 function chunkSize(rnd: () => number): number {
@@ -167,7 +156,7 @@ describe('live capture: a capture read while it grows (issue 13)', () => {
     assert.ok(fixtures.length > 40, 'the fixtures are there');
     fixtures.forEach((file, i) => {
       const bytes = fs.readFileSync(file);
-      const grown = growingRead(bytes, random(SEED + i));
+      const grown = growingRead(bytes, seededRandom(SEED + i));
       sameRead(grown, fileRead(bytes), `${path.basename(file)} (seed ${SEED + i})`);
       assert.deepEqual(grown.beforeEnd, [], `${path.basename(file)}: whole records never look damaged`);
       assert.ok(grown.records.length > 0);
@@ -183,7 +172,7 @@ describe('live capture: a capture read while it grows (issue 13)', () => {
       ['d4c3b2a1', '4d3cb2a1', 'a1b2c3d4', 'a1b23c4d'],
     );
     variants.forEach((v, i) => {
-      const grown = growingRead(v, random(SEED + 100 + i));
+      const grown = growingRead(v, seededRandom(SEED + 100 + i));
       sameRead(grown, fileRead(v), `magic ${i}`);
       assert.equal(grown.info!.byteOrder, i < 2 ? 'little' : 'big');
     });
@@ -213,7 +202,7 @@ describe('live capture: a capture read while it grows (issue 13)', () => {
     assert.equal(want.records.length, 6);
     assert.equal(want.info!.sections, 3);
     assert.equal(want.problems.length, 1);
-    for (let seed = 0; seed < 200; seed++) sameRead(growingRead(file, random(SEED + seed)), want, `sections (seed ${SEED + seed})`);
+    for (let seed = 0; seed < 200; seed++) sameRead(growingRead(file, seededRandom(SEED + seed)), want, `sections (seed ${SEED + seed})`);
     // One byte at a time too.
     const g = new GrowingCapture();
     const got: Snap[] = [];
@@ -292,7 +281,7 @@ describe('live capture: a capture read while it grows (issue 13)', () => {
     const bases = ['01_http_node_conn_close.pcap', '01_http_node_conn_close.pcapng', '19_same_packets_two_interfaces_time_backwards.pcapng'].map((n) =>
       fs.readFileSync(path.join(FIXTURES, n)),
     );
-    const rnd = random(SEED + 7);
+    const rnd = seededRandom(SEED + 7);
     for (let k = 0; k < 300; k++) {
       const b = Buffer.from(bases[k % bases.length]!);
       const edits = 1 + Math.floor(rnd() * 4);
@@ -303,7 +292,7 @@ describe('live capture: a capture read while it grows (issue 13)', () => {
         else if (at + 4 <= b.length) b.writeUInt32LE(how < 0.75 ? 0xfffffff0 : Math.floor(rnd() * 4096), at);
       }
       const bytes = rnd() < 0.3 ? b.subarray(0, Math.floor(rnd() * b.length)) : b;
-      sameRead(growingRead(bytes, random(SEED + 1000 + k)), fileRead(bytes), `mutation ${k} (seed ${SEED})`);
+      sameRead(growingRead(bytes, seededRandom(SEED + 1000 + k)), fileRead(bytes), `mutation ${k} (seed ${SEED})`);
     }
   });
 
@@ -364,7 +353,7 @@ describe('live capture: the session gives each segment the analysis a file gives
           ends.push(end);
         },
       });
-      const rnd = random(SEED + 300 + i);
+      const rnd = seededRandom(SEED + 300 + i);
       for (let at = 0; at < bytes.length; ) {
         const n = Math.min(bytes.length - at, chunkSize(rnd));
         session.push(bytes.subarray(at, at + n));

@@ -7,18 +7,8 @@ import { MemorySource } from '../../src/core/capture/source';
 import { ROOT, SHARED, fixture, listCaptures, sharedAvailable } from '../helpers/paths';
 import { ScanHarness } from '../helpers/scanInWorker';
 import type { ScanReply } from '../helpers/scanWorker';
+import { seededRandom } from '../helpers/random';
 
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = process.env.TCPX_FUZZ_SEED ? Number(process.env.TCPX_FUZZ_SEED) : 20261123;
 const ROUNDS = process.env.TCPX_FUZZ_ROUNDS ? Number(process.env.TCPX_FUZZ_ROUNDS) : 400;
@@ -117,7 +107,7 @@ describe('bad input', function () {
         const base = new Uint8Array(fs.readFileSync(fixture(name)));
         const ends = recordEnds(base);
         const seed = SEED + i;
-        const rand = rng(seed);
+        const rand = seededRandom(seed);
         const failures: string[] = [];
         for (let round = 0; round < ROUNDS && failures.length < 5; round++) {
           const m = mutate(base, ends, rand);
