@@ -12,6 +12,7 @@ import { packetRecord } from '../core/report';
 import { CaptureRun, CaptureTool, checkFilter, findCaptureTool, listInterfaces, notInstalled, startCapture } from '../node/captureTool';
 import { PacketApps, appLineText } from './app';
 import { packetLine, stepNoteLine, storyLines, withCarried } from './lines';
+import { writeText } from './terminal';
 
 /**
  * `tcp-explainer live`: capture with the machine's own tool and explain as it happens. Each
@@ -114,19 +115,11 @@ class Lines {
   }
 
   private write(fd: number, line: string): boolean {
-    // The CLI's own line breaks stay; any other control character becomes \xNN.
-    const buf = Buffer.from(`${line.split('\n').map(controlsEscaped).join('\n')}\n`, 'utf8');
-    let off = 0;
-    while (off < buf.length) {
-      try {
-        off += fs.writeSync(fd, buf, off, buf.length - off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') continue;
-        return false;
-      }
+    try {
+      return writeText(fd, `${line}\n`);
+    } catch {
+      return false;
     }
-    return true;
   }
 }
 

@@ -31,6 +31,7 @@ import { controlsEscaped } from '../core/escape';
 import { carriedLines, streamApp } from '../core/app/stream';
 import { FOLLOW_FORMATS, FollowFormat, NoSuchStream, runFollow } from './follow';
 import { PacketApps, appJson, appLineText } from './app';
+import { writeText } from './terminal';
 import { NoSuchFrame, runPacket } from './packet';
 import { GraphSettings, GraphUsage, graphSettings, runGraph } from './graph';
 import { packetLine, storyLines, withCarried } from './lines';
@@ -222,14 +223,6 @@ export function jsonText(value: unknown): string {
 
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
-/**
- * Controls the CLI itself never writes (its own line breaks and tabs are the only ones). Every
- * string from a file is escaped where it is printed; this is the last guard, for a string that
- * some day reaches the output without it.
- */
-// eslint-disable-next-line no-control-regex
-const STRAY_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 /** Output goes through one buffered writer: a capture can have millions of lines. */
 class Output {
   private chunks: string[] = [];
@@ -248,19 +241,8 @@ class Output {
 }
 
 function writeAll(fd: number, s: string): void {
-  // Synchronous writes keep order with stderr and survive a closed pipe (EPIPE ends quietly).
-  const buf = Buffer.from(s.replace(STRAY_CONTROLS, controlsEscaped), 'utf8');
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += fs.writeSync(fd, buf, off, buf.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') continue;
-      if (code === 'EPIPE') process.exit(0);
-      throw e;
-    }
-  }
+  // A closed pipe (`| head`) ends the command quietly.
+  if (!writeText(fd, s)) process.exit(0);
 }
 
 function describeProblem(file: string, p: CaptureProblem): string {

@@ -38,36 +38,11 @@ function chunkSize(rnd: () => number): number {
   return 2001 + Math.floor(rnd() * 70000);
 }
 
-interface Snap {
-  frame: number;
-  ordinal: number;
-  fileOffset: number;
-  interfaceId: number;
-  section: number;
-  linkType: number;
-  tsSec: number;
-  tsNsec: number;
-  hasTimestamp: boolean;
-  capLen: number;
-  origLen: number;
-  data: Buffer;
-}
+/** A record kept: the reader reuses its record and the bytes it points at. */
+type Snap = Omit<CaptureRecord, 'data'> & { data: Buffer };
 
 function snap(r: CaptureRecord): Snap {
-  return {
-    frame: r.frame,
-    ordinal: r.ordinal,
-    fileOffset: r.fileOffset,
-    interfaceId: r.interfaceId,
-    section: r.section,
-    linkType: r.linkType,
-    tsSec: r.tsSec,
-    tsNsec: r.tsNsec,
-    hasTimestamp: r.hasTimestamp,
-    capLen: r.capLen,
-    origLen: r.origLen,
-    data: Buffer.from(r.data),
-  };
+  return { ...r, data: Buffer.from(r.data) };
 }
 
 interface Read {

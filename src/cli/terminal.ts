@@ -1,0 +1,30 @@
+import * as fs from 'node:fs';
+import { controlsEscaped } from '../core/escape';
+
+/**
+ * Controls the CLI itself never writes (its own line breaks and tabs are the only ones). Every
+ * string from a file is escaped where it is printed; this is the last guard, for a string that
+ * some day reaches the output without it.
+ */
+// eslint-disable-next-line no-control-regex
+const STRAY_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Writes all of `s` to `fd`, stray controls escaped. Synchronous, so it keeps its order with
+ * stderr. False when the reader has gone (a closed pipe); other errors are thrown.
+ */
+export function writeText(fd: number, s: string): boolean {
+  const buf = Buffer.from(s.replace(STRAY_CONTROLS, controlsEscaped), 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EPIPE') return false;
+      throw e;
+    }
+  }
+  return true;
+}
