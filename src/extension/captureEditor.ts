@@ -2,13 +2,17 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { AnatomyView, CaptureOverview, FollowPage, FromWebview, LiveStatus, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
+import type { AnatomyView, CaptureOverview, FollowPage, FromWebview, GraphQuery, GraphView, LiveStatus, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
 import { MessageHandler, RpcMessage } from '../shared/rpc';
 import type {
   AnatomyParams,
   ExportFormat,
   FollowParams,
+  GraphExportParams,
+  GraphParams,
+  GraphResult,
   SentBytesParams,
+  TimelineMarksParams,
   ExportParams,
   LadderParams,
   LadderResult,
@@ -24,6 +28,7 @@ import type {
 } from './indexWorker';
 import { say, userLanguage } from './l10n';
 import { webviewStrings } from './strings';
+import type { TimelineMarks } from '../core/view/timeline';
 import { checkFromWebview } from './webviewMessages';
 import { progressTitle, showError, showInfo } from './notify';
 
@@ -152,10 +157,29 @@ export class CaptureDocument implements vscode.CustomDocument {
     return this.rpc.sendRequest('follow', p);
   }
 
+  /** A graph of a connection (read again once per connection; other graphs of it come from memory). */
+  async graph(query: GraphQuery): Promise<GraphView> {
+    const p: GraphParams = { ...query };
+    const r: GraphResult = await this.rpc.sendRequest('graph', p);
+    return { query, graph: r.graph, frames: r.frames, times: r.times };
+  }
+
+  /** A graph as a standalone SVG picture, or its data as CSV. */
+  graphText(query: GraphQuery, format: 'svg' | 'csv'): Promise<string> {
+    const p: GraphExportParams = { ...query, format, lang: userLanguage() };
+    return this.rpc.sendRequest('graphExport', p);
+  }
+
   /** The bytes one side of a connection sent, in sequence order, each once. */
   sentBytes(stream: number, from: 'client' | 'server'): Promise<Uint8Array> {
     const p: SentBytesParams = { stream, from };
     return this.rpc.sendRequest('sentBytes', p);
+  }
+
+  /** Where the retransmissions and zero windows of these connections happened, for their timeline bars. */
+  timelineMarks(streams: number[]): Promise<TimelineMarks[]> {
+    const p: TimelineMarksParams = { streams };
+    return this.rpc.sendRequest('timelineMarks', p);
   }
 
   /** "Follow" on or off: while on, the worker reads new packets as they land in the file. */
@@ -294,7 +318,7 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
     const post = (m: ToWebview): void => {
       editor.posted.push(m);
       // Kept for tests; pages of rows and progress come by the thousand on a big capture.
-      if (editor.posted.length > 2000) editor.posted = editor.posted.filter((p, i) => i >= editor.posted.length - 200 || (p.type !== 'rows' && p.type !== 'progress'));
+      if (editor.posted.length > 2000) editor.posted = editor.posted.filter((p, i) => i >= editor.posted.length - 200 || (p.type !== 'rows' && p.type !== 'progress' && p.type !== 'timelineMarks'));
       void panel.webview.postMessage(m);
     };
     const progressSub = document.onProgress(({ fraction, connections, grew, overview, cannot }) => {
@@ -385,6 +409,24 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
             post({ type: 'failed', request: 'follow', stream: m.stream, message: (e as Error).message });
           }
           break;
+        case 'graph':
+          try {
+            post({ type: 'graph', view: await document.graph(m.query) });
+          } catch (e) {
+            post({ type: 'failed', request: 'graph', stream: m.query.stream, message: (e as Error).message });
+          }
+          break;
+        case 'saveGraph':
+          await this.saveGraph(document, m.query, m.format, m.png);
+          break;
+        case 'timelineMarks':
+          try {
+            post({ type: 'timelineMarks', marks: await document.timelineMarks(m.streams) });
+          } catch (e) {
+            // The bars stay without marks; the table and the ladder still say how many there were.
+            this.log.warn(`timeline marks of ${document.uri.toString(true)}: ${(e as Error).message}`);
+          }
+          break;
         case 'saveBytes':
           await this.saveBytes(document, m.stream, m.from);
           break;
@@ -407,6 +449,22 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
           break;
       }
     });
+  }
+
+  /** Asks where to save a graph (SVG, PNG or its data as CSV), and writes it there. */
+  private async saveGraph(document: CaptureDocument, query: GraphQuery, format: 'svg' | 'csv' | 'png', png: string | undefined): Promise<void> {
+    try {
+      const base = path.basename(document.uri.path).replace(/\.(pcapng|pcap|cap|txt)$/i, '');
+      const suggested = vscode.Uri.joinPath(document.uri, '..', `${base}-stream${query.stream}-${query.kind}.${format}`);
+      const filters: Record<string, string[]> = { svg: { SVG: ['svg'] }, csv: { CSV: ['csv'] }, png: { PNG: ['png'] } }[format];
+      const target = await vscode.window.showSaveDialog({ defaultUri: suggested, saveLabel: say('Save'), filters });
+      if (!target) return;
+      const bytes = format === 'png' ? Buffer.from(png ?? '', 'base64') : Buffer.from(await document.graphText(query, format), 'utf8');
+      await vscode.workspace.fs.writeFile(target, bytes);
+      showInfo(say('Saved the graph of stream {0} to {1}.', query.stream, target.fsPath || target.toString(true)));
+    } catch (e) {
+      showError(say('Could not save the graph of stream {0}: {1}', query.stream, (e as Error).message));
+    }
   }
 
   /** Asks where to save what one side of a connection sent, and writes it there. */

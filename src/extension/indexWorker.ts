@@ -12,7 +12,7 @@ import { RebuiltText, rebuildCapture, rebuiltSource } from '../core/text/rebuild
 import { renderTcpdump } from '../core/text/render';
 import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
 import { CaptureCatalog, CatalogBuilder, startCatalog } from '../core/index/catalog';
-import { secondsBetween } from '../core/report';
+import { secondsBetween, spanSeconds } from '../core/report';
 import { Ladder, StreamFacts, buildLadder, streamFacts } from '../core/tcp/ladder';
 import { TableQuery, TableView, connectionRow, tableView } from '../core/view/connections';
 import { MessageHandler, RpcMessage } from '../shared/rpc';
@@ -25,6 +25,9 @@ import { frameAnatomy, tcpPayloadSpan } from '../core/anatomy/anatomy';
 import { appLayers, streamTlsVersion } from '../core/anatomy/app';
 import { TH_ACK } from '../core/tcp/analysis';
 import { Side } from '../core/stream/types';
+import { LruCache, TimelineMarks, timelineMarks } from '../core/view/timeline';
+import { Graph, GraphKind, GraphSide, StreamSamples, buildGraph, busierSide, readStreamSamples } from '../core/graph/series';
+import { graphCsvLines, graphSvg } from '../core/graph/export';
 
 /**
  * The index worker: one per open capture, off the extension host's main thread. It reads the
@@ -124,6 +127,29 @@ export interface SentBytesParams {
   stream: number;
   from: Side;
 }
+export interface GraphParams {
+  stream: number;
+  kind: GraphKind;
+  /** The side whose segments are drawn; null: the side that sent more bytes. */
+  side: GraphSide | null;
+  /** The throughput graph's moving-average window, in seconds. */
+  windowSeconds: number;
+}
+export interface GraphResult {
+  graph: Graph;
+  /** The frame of each of the connection's segments, in ladder order (a point's frame finds its ladder row). */
+  frames: Uint32Array;
+  /** Each segment's time since the connection's first (the ladder's selection on the graph). */
+  times: Float64Array;
+}
+export interface GraphExportParams extends GraphParams {
+  format: 'svg' | 'csv';
+  lang: Lang;
+}
+/** The timeline's bars on screen that have retransmissions or zero windows to mark. */
+export interface TimelineMarksParams {
+  streams: number[];
+}
 export interface PickResult {
   rows: ConnectionRow[];
   total: number;
@@ -187,8 +213,17 @@ const FOLLOW_KEPT_BYTES = 32 << 20;
 type KeptItem = { kind: 'data'; from: Side; frame: number; n: number; seq: number; bytes: Uint8Array } | { kind: 'missing'; from: Side; seq: number; len: number };
 let followCache: { stream: number; last: number | undefined; page: Omit<FollowPage, 'first' | 'items'>; items: KeptItem[] } | null = null;
 
+/**
+ * The connection the graphs show, read once into columns: switching graphs, directions or the
+ * averaging window makes a graph from these without reading the file again.
+ */
+let graphSamples: { stream: number; last: number | undefined; samples: StreamSamples } | null = null;
+
 /** The last table view, kept while its query and the number of connections stay the same. */
-let lastView: { key: string; connections: number; generation: number; view: TableView } | null = null;
+type KeptView = { key: string; connections: number; generation: number; view: TableView };
+let lastView: KeptView | null = null;
+/** The one before it: the table and the timeline (in stream order) page through two queries at once. */
+let otherView: KeptView | null = null;
 
 function overviewOf(c: CaptureCatalog): CaptureOverview {
   const s = c.summary;
@@ -242,7 +277,12 @@ function view(q: TableQuery): TableView {
   const key = JSON.stringify([q.sort, q.dir, q.filter]);
   const n = c.conversations.length;
   if (lastView && lastView.key === key && lastView.connections === n && lastView.generation === generation && !indexing) return lastView.view;
+  if (otherView && otherView.key === key && otherView.connections === n && otherView.generation === generation && !indexing) {
+    [lastView, otherView] = [otherView, lastView];
+    return lastView.view;
+  }
   const v = tableView(c, q);
+  otherView = lastView;
   lastView = { key, connections: n, generation, view: v };
   return v;
 }
@@ -300,6 +340,7 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
   else startWatching(rpc);
   indexing = false;
   lastView = null;
+  otherView = null;
   streamCache.clear();
   followCache = null;
   appCache = null;
@@ -457,6 +498,32 @@ function rows(p: RowsParams): RowsPage {
   };
 }
 
+/**
+ * Marks of the timeline's bars, per stream, with the connection's last segment when they were
+ * read (a connection that grows is read again). Scrolling back and forth reads nothing again.
+ */
+const marksCache = new LruCache<number, { last: number | undefined; marks: TimelineMarks }>(1024);
+
+function marksOf(p: TimelineMarksParams): TimelineMarks[] {
+  const c = need();
+  const out: TimelineMarks[] = [];
+  for (const stream of p.streams) {
+    const conv = c.conversations[stream];
+    if (!conv) continue;
+    const last = c.lastSegment[stream];
+    const kept = marksCache.get(stream);
+    if (kept && kept.last === last && !indexing) {
+      out.push(kept.marks);
+      continue;
+    }
+    const start = spanSeconds(c.summary.firstSec, c.summary.firstNsec, conv.firstSec, conv.firstNsec);
+    const marks = timelineMarks(readStreamSamples(c, stream), start);
+    marksCache.set(stream, { last, marks });
+    out.push(marks);
+  }
+  return out;
+}
+
 /** The application messages of the last connection asked about (a ladder pages through one at a time). */
 let appCache: StreamApp | null = null;
 /** The last segment of that connection when its messages were read (it may grow since). */
@@ -522,6 +589,34 @@ function follow(p: FollowParams): FollowPage {
       : it,
   );
   return { ...f.page, first, items };
+}
+
+function samplesOf(stream: number): StreamSamples {
+  const c = need();
+  if (graphSamples && graphSamples.stream === stream && !indexing && graphSamples.last === c.lastSegment[stream]) return graphSamples.samples;
+  graphSamples = null;
+  const samples = readStreamSamples(c, stream);
+  graphSamples = { stream, last: c.lastSegment[stream], samples };
+  return samples;
+}
+
+function graphOf(p: GraphParams): Graph {
+  const samples = samplesOf(p.stream);
+  return buildGraph(samples, p.kind, p.side ?? busierSide(samples), { windowSeconds: p.windowSeconds });
+}
+
+function graph(p: GraphParams): GraphResult {
+  const g = graphOf(p);
+  const samples = samplesOf(p.stream);
+  return { graph: g, frames: samples.frame.slice(0, samples.count), times: samples.time.slice(0, samples.count) };
+}
+
+function graphExport(p: GraphExportParams): string {
+  const g = graphOf(p);
+  if (p.format === 'svg') return graphSvg(g, p.lang, { subtitle: captureName });
+  const lines: string[] = [];
+  graphCsvLines(g, (line) => lines.push(line));
+  return `${lines.join('\n')}\n`;
 }
 
 function anatomy(p: AnatomyParams): AnatomyView {
@@ -635,8 +730,11 @@ if (parentPort) {
   rpc.registerHandler('pick', (p) => pick(p as PickParams));
   rpc.registerHandler('anatomy', (p) => anatomy(p as AnatomyParams));
   rpc.registerHandler('follow', (p) => follow(p as FollowParams));
+  rpc.registerHandler('graph', (p) => graph(p as GraphParams));
+  rpc.registerHandler('graphExport', (p) => graphExport(p as GraphExportParams));
   rpc.registerHandler('sentBytes', (p) => sentBytes(p as SentBytesParams));
   rpc.registerHandler('overview', () => overviewOf(need()));
+  rpc.registerHandler('timelineMarks', (p) => marksOf(p as TimelineMarksParams));
   rpc.registerHandler('watch', (p) => watch(p as WatchParams, rpc));
   rpc.registerHandler('endGrowing', () => endGrowing(rpc));
   rpc.registerHandler('poke', () => poke(rpc));

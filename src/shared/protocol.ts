@@ -8,6 +8,8 @@ import type { ClosingScenario, OpeningScenario } from '../core/explain/scenario'
 import type { Ladder } from '../core/tcp/ladder';
 import type { AnatomyLayer } from '../core/anatomy/types';
 import type { FrameApp } from '../core/app/attribution';
+import type { Outcome, TimelineMarks } from '../core/view/timeline';
+import type { Graph, GraphKind, GraphSide } from '../core/graph/series';
 
 export type { AnatomyField, AnatomyLayer } from '../core/anatomy/types';
 
@@ -30,6 +32,10 @@ export interface ConnectionRow {
   bytesToServer: number;
   bytesToClient: number;
   duration: number;
+  /** Seconds from the capture's first packet to the connection's first segment (the timeline's x). */
+  start: number;
+  /** How it went, in the timeline's five colours. */
+  outcome: Outcome;
   irtt: number | null;
   retransmissions: number;
   resets: number;
@@ -138,6 +144,25 @@ export interface LiveStatus {
   note: string | null;
 }
 
+/** What a graph of a connection is asked with: which graph, which side's segments, the averaging window. */
+export interface GraphQuery {
+  stream: number;
+  kind: GraphKind;
+  /** null: the side that sent more bytes. */
+  side: GraphSide | null;
+  /** The throughput graph's moving-average window, in seconds. */
+  windowSeconds: number;
+}
+
+/** A graph of a connection, with the frame of each of its segments in ladder order. */
+export interface GraphView {
+  query: GraphQuery;
+  graph: Graph;
+  frames: Uint32Array;
+  /** Each segment's time since the connection's first, in ladder order. */
+  times: Float64Array;
+}
+
 /** Words the webview shows, in the user's language (the host picks it). */
 export type Strings = Record<string, string>;
 
@@ -171,14 +196,18 @@ export type ToWebview =
   | { type: 'copy'; stream: number; text: string }
   /** The language setting changed. */
   | { type: 'language'; lang: 'en' | 'zh-cn'; strings: Strings }
+  /** Retransmissions and zero windows of connections on the timeline, answering `timelineMarks`. */
+  | { type: 'timelineMarks'; marks: TimelineMarks[] }
   /** The sequence-number setting changed. */
   | { type: 'numbers'; numbers: 'relative' | 'absolute' }
   /** A segment's layers and bytes, answering `anatomy`. */
   | { type: 'anatomy'; anatomy: AnatomyView }
   /** A page of Follow TCP Stream, answering `follow`. */
   | { type: 'follow'; page: FollowPage }
+  /** A graph of a connection, answering `graph`. */
+  | { type: 'graph'; view: GraphView }
   /** A request about a connection could not be answered (shown where it was asked). */
-  | { type: 'failed'; request: 'anatomy' | 'follow'; stream: number; message: string };
+  | { type: 'failed'; request: 'anatomy' | 'follow' | 'graph'; stream: number; message: string };
 
 export type FromWebview =
   /** The webview is loaded and listening. */
@@ -197,8 +226,17 @@ export type FromWebview =
   | { type: 'anatomy'; stream: number; n: number }
   /** Items [first, first + count) of a connection's Follow TCP Stream. */
   | { type: 'follow'; stream: number; first: number; count: number }
+  /** A graph of a connection. */
+  | { type: 'graph'; query: GraphQuery }
+  /**
+   * Save a graph: as an SVG picture or its data as CSV (made by the host), or as the PNG the
+   * webview drew (`png`: base64).
+   */
+  | { type: 'saveGraph'; query: GraphQuery; format: 'svg' | 'csv' | 'png'; png?: string }
   /** Save the bytes one side sent (in sequence order, each once) to a file the user picks. */
   | { type: 'saveBytes'; stream: number; from: 'client' | 'server' }
+  /** Where the retransmissions and zero windows of these connections happened (timeline bars on screen). */
+  | { type: 'timelineMarks'; streams: number[] }
   /** "Follow": read new packets as they land in the file (on), or stop (off). */
   | { type: 'watch'; on: boolean }
   /** Stop the live capture this editor shows. */

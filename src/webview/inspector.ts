@@ -2,6 +2,9 @@ import type { AnatomyView, FollowPage, FromWebview } from '../shared/protocol';
 import { AnatomyPanel } from './anatomy';
 import { el } from './dom';
 import { FollowMode, FollowPanel } from './follow';
+import { GraphPanel, GraphSettings, DEFAULT_GRAPH_SETTINGS } from './graphs';
+import type { GraphView } from '../shared/protocol';
+import type { Lang } from '../core/explain/glossary';
 
 /*
  * The inspector beside the ladder: three tabs about the connection on screen. "Segment" is the
@@ -9,7 +12,7 @@ import { FollowMode, FollowPanel } from './follow';
  * connection's bytes. A tab asks the host for what it shows only when it is on screen.
  */
 
-export type InspectorTab = 'segment' | 'anatomy' | 'follow';
+export type InspectorTab = 'segment' | 'anatomy' | 'follow' | 'graphs';
 
 export interface InspectorHost {
   t(key: string): string;
@@ -18,9 +21,13 @@ export interface InspectorHost {
   selectRow(n: number): void;
   saved(): { tab: InspectorTab; followMode: FollowMode };
   save(s: { tab: InspectorTab; followMode: FollowMode }): void;
+  lang(): Lang;
+  /** The graphs' choices (graph, direction, averaging window, hidden sets), kept across connections. */
+  graphSettings(): GraphSettings | undefined;
+  saveGraphSettings(s: GraphSettings): void;
 }
 
-const TABS: InspectorTab[] = ['segment', 'anatomy', 'follow'];
+const TABS: InspectorTab[] = ['segment', 'anatomy', 'follow', 'graphs'];
 
 export class Inspector {
   readonly element = el('aside', { class: 'inspector' });
@@ -28,6 +35,7 @@ export class Inspector {
   private readonly panels = new Map<InspectorTab, HTMLElement>();
   private readonly anatomy: AnatomyPanel;
   private readonly follow: FollowPanel;
+  private readonly graphs: GraphPanel;
   private stream: number | null = null;
   /** The selected ladder row: its place in the connection and its frame. */
   private row: { n: number; frame: number } | null = null;
@@ -46,9 +54,17 @@ export class Inspector {
       mode: () => host.saved().followMode,
       setMode: (followMode) => host.save({ ...host.saved(), followMode }),
     });
+    this.graphs = new GraphPanel({
+      lang: () => host.lang(),
+      post: (m) => host.post(m),
+      selectRow: (n) => host.selectRow(n),
+      settings: () => ({ ...DEFAULT_GRAPH_SETTINGS, ...host.graphSettings() }),
+      saveSettings: (s) => host.saveGraphSettings(s),
+    });
     this.panels.set('segment', segmentPanel);
     this.panels.set('anatomy', this.anatomy.element);
     this.panels.set('follow', this.follow.element);
+    this.panels.set('graphs', this.graphs.element);
     for (const tab of TABS) {
       const panel = this.panels.get(tab)!;
       panel.setAttribute('role', 'tabpanel');
@@ -72,6 +88,7 @@ export class Inspector {
     if (stream === this.stream) return;
     this.stream = stream;
     this.row = null;
+    this.graphs.forget();
     this.anatomy.showLoading(this.host.t('pickSegment'));
     this.element.hidden = stream === null;
     this.refresh();
@@ -81,6 +98,7 @@ export class Inspector {
   showRow(n: number, frame: number): void {
     this.row = { n, frame };
     this.follow.markFrame(frame);
+    this.graphs.markFrame(frame);
     this.refresh();
   }
 
@@ -98,15 +116,22 @@ export class Inspector {
     this.follow.onPage(page);
   }
 
-  onFailed(request: 'anatomy' | 'follow', stream: number, message: string): void {
+  onGraph(view: GraphView): void {
+    this.graphs.onGraph(view);
+    if (this.row) this.graphs.markFrame(this.row.frame);
+  }
+
+  onFailed(request: 'anatomy' | 'follow' | 'graph', stream: number, message: string): void {
     if (stream !== this.stream) return;
-    if (request === 'anatomy') this.anatomy.showError(message);
+    if (request === 'graph') this.graphs.showError(stream, message);
+    else if (request === 'anatomy') this.anatomy.showError(message);
     else this.follow.showError(stream, message);
   }
 
   relabel(): void {
     this.renderTabs();
     this.follow.relabel();
+    this.graphs.relabel();
     // The anatomy's words come from the host in the user's language: ask again.
     const shown = this.anatomy.current;
     if (shown && this.host.saved().tab === 'anatomy') this.host.post({ type: 'anatomy', stream: shown.stream, n: shown.n });
@@ -116,6 +141,7 @@ export class Inspector {
     if (this.stream === null) return;
     const tab = this.host.saved().tab;
     if (tab === 'follow') this.follow.open(this.stream);
+    if (tab === 'graphs') this.graphs.open(this.stream);
     if (tab === 'anatomy') {
       const shown = this.anatomy.current;
       if (!this.row) this.anatomy.showLoading(this.host.t('pickSegment'));

@@ -5,6 +5,7 @@ import type { Ladder, LadderRow } from '../core/tcp/ladder';
 import type { CaptureOverview, FromWebview, LiveStatus, SortKey, Strings, TableQuery, ToWebview } from '../shared/protocol';
 import { LiveBar } from './live';
 import { ConnectionTable } from './table';
+import { Timeline, TimelineState } from './timeline';
 import { el } from './dom';
 import { frameAppText } from '../core/app/attribution';
 import type { FrameApp } from '../core/app/attribution';
@@ -13,6 +14,9 @@ import { LadderLayout, pauseMark, spaceToggle, whenMark } from './ladder';
 import { deltaText } from '../core/explain/export';
 import { Inspector, InspectorTab } from './inspector';
 import type { FollowMode } from './follow';
+import type { GraphSettings } from './graphs';
+import { Replay } from './replay';
+import type { ReplaySpeed } from '../core/view/replay';
 
 /*
  * The capture editor's page: overview, connection table, ladder diagram. DOM only; every
@@ -38,6 +42,12 @@ interface SavedState {
   followMode?: FollowMode;
   /** The ladder's rows spaced by the time between them (the toolbar's switch). */
   spaceByTime?: boolean;
+  /** Table or timeline, and the timeline's scroll and zoom. */
+  timeline?: TimelineState;
+  /** The graphs' choices: graph, direction, averaging window, Stevens dots, hidden sets. */
+  graphs?: GraphSettings;
+  /** How a replay of the ladder paces its steps. */
+  replaySpeed?: ReplaySpeed;
 }
 
 const ROW_HEIGHT = 72;
@@ -99,6 +109,19 @@ const connTable = new ConnectionTable(
   saved.tableScroll ?? 0,
 );
 const tableSection = connTable.element;
+// The table's other view, in its section, under the same filter.
+const timeline = new Timeline({
+  t,
+  post: (m) => vscode.postMessage(m),
+  select: (stream) => selectStream(stream, false),
+  selected: () => saved.selected,
+  saved: () => saved.timeline,
+  save: (s) => {
+    saved.timeline = s;
+    save();
+  },
+});
+timeline.mount(tableSection);
 const ladderSection = el('section', { class: 'ladder', 'aria-label': 'ladder' });
 const ladderTitle = el('div', { class: 'ladder-title' });
 const ladderTools = el('div', { class: 'ladder-tools', role: 'toolbar' });
@@ -120,11 +143,43 @@ const inspector = new Inspector(
       saved.followMode = s.followMode;
       save();
     },
+    lang: () => lang,
+    graphSettings: () => saved.graphs,
+    saveGraphSettings: (g) => {
+      saved.graphs = g;
+      save();
+    },
   },
   details,
 );
 const ladderMain = el('div', { class: 'ladder-main' });
 ladderMain.append(lanes, scroller);
+const replay = new Replay(
+  {
+    t,
+    lang: () => lang,
+    ladder: () => {
+      const entry = saved.selected === null ? undefined : ladders.get(saved.selected);
+      return entry?.meta ? { stream: saved.selected!, meta: entry.meta, rows: entry.rows, pace: entry.pace } : null;
+    },
+    ensurePages,
+    select: (n) => selectRow(n),
+    unselect: () => {
+      selectedRow = null;
+      details.textContent = '';
+    },
+    render: () => renderLadder(),
+    speed: () => saved.replaySpeed ?? 'paced',
+    saveSpeed: (speed) => {
+      saved.replaySpeed = speed;
+      save();
+    },
+  },
+  ladderSection,
+  [ladderTools, ladderMain],
+  scroller,
+);
+lanes.before(replay.bar);
 const ladderBody = el('div', { class: 'ladder-body' });
 ladderBody.append(ladderMain, inspector.element);
 ladderSection.append(el('div', { class: 'ladder-head' }), story, ladderBody);
@@ -211,6 +266,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
           pendingRow = null;
           rowChosen(waiting);
         }
+        replay.rowsCame();
       }
       break;
     }
@@ -222,6 +278,9 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       break;
     case 'follow':
       inspector.onFollow(m.page);
+      break;
+    case 'graph':
+      inspector.onGraph(m.view);
       break;
     case 'failed':
       inspector.onFailed(m.request, m.stream, m.message);
@@ -250,6 +309,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       inspector.relabel();
       break;
   }
+  timeline.onMessage(m);
 });
 
 vscode.postMessage({ type: 'ready' });
@@ -292,7 +352,10 @@ function grown(grew: number[] | 'all'): void {
 }
 
 function selectStream(stream: number, scrollIntoView: boolean): void {
-  if (saved.selected !== stream) saved.ladderScroll = 0;
+  if (saved.selected !== stream) {
+    saved.ladderScroll = 0;
+    replay.stop();
+  }
   saved.selected = stream;
   save();
   vscode.postMessage({ type: 'selected', stream });
@@ -365,7 +428,10 @@ function renderLadder(): void {
   ladderTitle.textContent = `${t('stream')} ${stream}: ${meta.client.address}:${meta.client.port} → ${meta.server.address}:${meta.server.port} · ${meta.total} ${t('segments')} · ${t(numbers)}`;
   renderStory(stream);
   renderTools(stream);
-  lanes.append(laneHead(t('client'), `${meta.client.address}:${meta.client.port}`, meta.initial.client), laneHead(t('server'), `${meta.server.address}:${meta.server.port}`, meta.initial.server));
+  // Replaying, the lane heads show each side's state after the current step.
+  const sides = replay.sides(meta.initial);
+  lanes.append(laneHead(t('client'), `${meta.client.address}:${meta.client.port}`, sides.client), laneHead(t('server'), `${meta.server.address}:${meta.server.port}`, sides.server));
+  replay.update();
   layout.reset(meta.total, entry.pace, saved.spaceByTime === true);
   canvas.style.height = `${layout.height()}px`;
   const top = scroller.scrollTop;
@@ -375,7 +441,7 @@ function renderLadder(): void {
   let prevPhase: string | null = first > 0 ? (entry.rows.get(first - 1)?.phase ?? null) : null;
   for (let n = first; n < last; n++) {
     const r = entry.rows.get(n);
-    if (!r) continue;
+    if (!r || replay.hides(n)) continue;
     const gap = layout.gapAbove(n);
     if (gap.pause) canvas.append(pauseMark(r, layout.top(n) - gap.px, gap.px, lang, t));
     canvas.append(ladderRow(r, prevPhase !== r.phase));
@@ -412,7 +478,7 @@ function renderTools(stream: number): void {
     scroller.scrollTop = layout.top(anchor);
     ladderTools.querySelector<HTMLButtonElement>('.toggle')?.focus();
   });
-  ladderTools.append(spacing, button('copyMarkdown', 'markdown'), button('exportMermaid', 'mermaid'), button('exportSvg', 'svg'));
+  ladderTools.append(replay.button(), spacing, button('copyMarkdown', 'markdown'), button('exportMermaid', 'mermaid'), button('exportSvg', 'svg'));
 }
 
 function laneHead(role: string, endpoint: string, state: { state: string; inferred: boolean }): HTMLElement {

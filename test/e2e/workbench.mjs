@@ -1,4 +1,31 @@
 // What the end-to-end tests share about driving the workbench in Chromium.
+import { chromium } from 'playwright-core';
+import { startCodeServer } from '../integration/codeServer.mjs';
+import { CHROMIUM_ARGS, workbenchUrl } from '../integration/runInCodeServer.mjs';
+
+/**
+ * A code-server, headless Chromium and a page showing its workbench with a folder open (the
+ * test fixtures unless told), settled, with the secondary side bar (chat) closed so the editor
+ * has the room. `close()` ends both.
+ */
+export async function openWorkbench({ folder, width = 1500, height = 1000, closeSecondarySideBar = true } = {}) {
+  const cs = await startCodeServer();
+  const browser = await chromium.launch({ executablePath: process.env.TCPX_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
+  await page.goto(workbenchUrl(cs.url, folder ? { folder } : {}));
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.waitForTimeout(5000);
+  if (closeSecondarySideBar) await pickFromQuickInput(page, 'F1', 'View: Close Secondary Side Bar', 500).catch(() => page.keyboard.press('Escape'));
+  return {
+    cs,
+    browser,
+    page,
+    async close() {
+      await browser.close();
+      cs.stop();
+    },
+  };
+}
 
 /** The capture editor's page inside its webview frames. */
 export const captureWebview = (page) =>

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { MAX_COPIED_TEXT, MAX_FOLLOW_PAGE, MAX_LADDER_PAGE, checkFromWebview } from '../../src/extension/webviewMessages';
+import { MAX_COPIED_TEXT, MAX_FOLLOW_PAGE, MAX_GRAPH_PNG, MAX_LADDER_PAGE, checkFromWebview } from '../../src/extension/webviewMessages';
 
 /** Messages from the webview are checked against their declared shapes before the host uses them. */
 describe('messages from the webview (issue 11)', () => {
@@ -41,6 +41,31 @@ describe('messages from the webview (issue 11)', () => {
     // The side is used as a key of the result: nothing but the two names.
     for (const from of ['__proto__', 'constructor', 'both', '', null, 0]) rejected({ type: 'saveBytes', stream: 0, from });
     rejected({ type: 'saveBytes', stream: 0, from: 'client', path: '/etc/passwd' });
+  });
+
+  it('takes graph requests and saves as asked, and nothing else (issue 12)', () => {
+    const q = { stream: 2, kind: 'tcptrace', side: null, windowSeconds: 1 };
+    for (const kind of ['tcptrace', 'throughput', 'rtt', 'window']) ok({ type: 'graph', query: { ...q, kind } });
+    for (const side of ['client', 'server', null]) ok({ type: 'graph', query: { ...q, side } });
+    ok({ type: 'graph', query: { ...q, windowSeconds: 0.25 } });
+    ok({ type: 'saveGraph', query: q, format: 'svg' });
+    ok({ type: 'saveGraph', query: q, format: 'csv' });
+    ok({ type: 'saveGraph', query: q, format: 'png', png: 'iVBORw0KGgo=' });
+    rejected({ type: 'graph', query: { ...q, stream: 3 } });
+    rejected({ type: 'graph', query: { ...q, kind: 'stevens' } });
+    rejected({ type: 'graph', query: { ...q, kind: '__proto__' } });
+    for (const side of ['both', '', 0, '__proto__']) rejected({ type: 'graph', query: { ...q, side } });
+    // A window of nothing, of a negative length, or not a number would make no average.
+    for (const windowSeconds of [0, -1, NaN, Infinity, 1e9, '1']) rejected({ type: 'graph', query: { ...q, windowSeconds } });
+    rejected({ type: 'graph', query: { ...q, lang: 'en' } });
+    rejected({ type: 'graph', query: q, extra: 1 });
+    rejected({ type: 'graph' });
+    // The format names the file's kind; a PNG comes only as base64 of bounded size, and only for png.
+    rejected({ type: 'saveGraph', query: q, format: 'html' });
+    rejected({ type: 'saveGraph', query: q, format: 'svg', png: 'AAAA' });
+    rejected({ type: 'saveGraph', query: q, format: 'png' });
+    rejected({ type: 'saveGraph', query: q, format: 'png', png: '<svg onload=alert(1)>' });
+    rejected({ type: 'saveGraph', query: q, format: 'png', png: 'A'.repeat(MAX_GRAPH_PNG + 4) });
   });
 
   it('refuses an export format used as a key (the host looks it up in a table)', () => {

@@ -3,6 +3,7 @@ import { xmlText } from '../escape';
 import { type Lang, fill } from '../explain/glossary';
 import type { AxisUnit, Graph, GraphColumn, GraphSet, SetId, ValueFormat } from './series';
 import { GRAPH_WORDS } from './words';
+import { eachColumn } from './draw';
 
 /*
  * A graph taken elsewhere: its points as CSV or JSON (columns, each point with its frame) and
@@ -248,36 +249,16 @@ function setPath(s: GraphSet, x: Scale, y: Scale): string {
     }
     return parts.join('');
   }
-  // Lines and steps: per pixel column the first, lowest, highest and last value, in order
-  // (a line drawn at this resolution looks the same with those four).
-  let col = px(0);
-  let first = py(s.y[0]!);
-  let lo = first;
-  let hi = first;
-  let last = first;
-  let prevLast: number | null = null;
-  const emit = (): void => {
-    if (prevLast === null) parts.push(`M${col} ${first}`);
+  // Lines and steps: per pixel column the first, lowest, highest and last value, in order.
+  let started = false;
+  eachColumn(0, n, px, (i) => py(s.y[i]!), (col, first, lo, hi, last) => {
+    if (!started) parts.push(`M${col} ${first}`);
     else if (s.draw === 'step') parts.push(`H${col}V${first}`);
     else parts.push(`L${col} ${first}`);
     if (lo !== first || hi !== first) parts.push(`V${lo}V${hi}`);
     if (last !== hi) parts.push(`V${last}`);
-    prevLast = last;
-  };
-  for (let i = 1; i < n; i++) {
-    const c = px(i);
-    const v = py(s.y[i]!);
-    if (c !== col) {
-      emit();
-      col = c;
-      first = lo = hi = last = v;
-    } else {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      last = v;
-    }
-  }
-  emit();
+    started = true;
+  });
   return parts.join('');
 }
 

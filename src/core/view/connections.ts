@@ -4,9 +4,10 @@ import { scenarioShort } from '../explain/scenario';
 import { ConnectionFields } from '../filter/fields';
 import { CompiledFilter, FilterError, parseFilter } from '../filter/filter';
 import { CaptureCatalog } from '../index/catalog';
-import { secondsBetween } from '../report';
+import { secondsBetween, spanSeconds } from '../report';
 import { TcpConversation } from '../tcp/analysis';
 import type { ConnectionRow, SortKey, TableQuery } from '../../shared/protocol';
+import { finsBothWays, outcome } from './timeline';
 
 /**
  * The connection table of a catalogued capture, where it lives: in the index worker. Sorting,
@@ -136,6 +137,9 @@ export function connectionRow(catalog: CaptureCatalog, stream: number, lang: Lan
     bytesToServer: toServer.bytes,
     bytesToClient: toClient.bytes,
     duration: secondsBetween(c.firstSec, c.firstNsec, c.lastSec, c.lastNsec),
+    // Exact to the nanosecond, as tshark's frame.time_relative (the timeline's marks add to it).
+    start: spanSeconds(catalog.summary.firstSec, catalog.summary.firstNsec, c.firstSec, c.firstNsec),
+    outcome: outcome(x.opening, x.closing, finsBothWays(c)),
     irtt: c.firstRttNs ? c.firstRttNs / 1e9 : null,
     retransmissions: toServer.retransmissions + toClient.retransmissions,
     resets: toServer.rstCount + toClient.rstCount,
