@@ -472,16 +472,26 @@ export class GraphCanvas {
   /** Dots, each pixel once. */
   private dots(a: PlotArea, s: GraphSet, r: Range): void {
     const { ctx } = a;
-    const X = this.xOf(a);
-    const Y = this.yOf(a, r);
     const [i0, i1] = indicesIn(s, a.x.lo, a.x.hi);
     const size = Math.max(2, Math.round(2.5 * a.ratio));
     this.seen.reset(a.left + a.width + 1, a.top + a.height + 1);
+    // The scales written out: this loop may see every one of a million points.
+    const kx = a.width / (a.x.hi - a.x.lo);
+    const ky = a.height / (r.hi - r.lo);
+    const right = a.left + a.width;
+    const bottom = a.top + a.height;
+    const time = s.time;
+    const ys = s.y;
+    let lastX = -1;
+    let lastY = -1;
     ctx.beginPath();
     for (let i = i0; i < i1; i++) {
-      const x = Math.round(X(s.time[i]!));
-      const y = Math.round(Y(s.y[i]!));
-      if (x < a.left || x > a.left + a.width || y < a.top || y > a.top + a.height) continue;
+      const x = Math.round(a.left + (time[i]! - a.x.lo) * kx);
+      const y = Math.round(bottom - (ys[i]! - r.lo) * ky);
+      if (x === lastX && y === lastY) continue;
+      lastX = x;
+      lastY = y;
+      if (x < a.left || x > right || y < a.top || y > bottom) continue;
       if (!this.seen.first(x, y)) continue;
       ctx.rect(x - size / 2, y - size / 2, size, size);
     }
