@@ -93,6 +93,9 @@ export class GraphPanel {
   private marked: Marked | null = null;
   private hovered: { set: GraphSet; i: number } | null = null;
   private resize: ResizeObserver | null = null;
+  /** A request made because the connection grew, waiting to go (one a second at most). */
+  private refreshTimer: ReturnType<typeof setTimeout> | 0 = 0;
+  private lastAsked = 0;
 
   constructor(private readonly host: GraphsHost) {
     this.plotBox.append(this.tip);
@@ -123,12 +126,32 @@ export class GraphPanel {
     }
     if (this.asked === key) return;
     this.asked = key;
+    this.lastAsked = performance.now();
     this.status.textContent = this.words.ui.loading;
     this.host.post({ type: 'graph', query: q });
   }
 
+  /**
+   * The connection got new segments: its graph is asked for again, at most once a second and
+   * one request at a time, and the graph on screen stays (with its zoom) until the new one comes.
+   */
+  grew(): void {
+    if (this.stream === null || !this.view || this.asked !== null || this.refreshTimer) return;
+    const since = performance.now() - this.lastAsked;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = 0;
+      if (this.stream === null || !this.view || this.asked !== null) return;
+      const q = this.query(this.stream);
+      this.asked = JSON.stringify(q);
+      this.lastAsked = performance.now();
+      this.host.post({ type: 'graph', query: q });
+    }, Math.max(0, 1000 - since));
+  }
+
   /** The connection on screen changed: its graphs are asked for when the tab shows. */
   forget(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = 0;
     this.stream = null;
     this.view = null;
     this.asked = null;
@@ -143,8 +166,10 @@ export class GraphPanel {
     // How long a graph takes from its data's arrival to its first picture (bench/graphs.mjs reads it).
     performance.mark('tcpx-graph-received');
     this.asked = null;
+    // The same graph again (the connection grew): the zoom stays where the user put it.
+    const again = this.view !== null && JSON.stringify(this.view.query) === JSON.stringify(view.query);
     this.view = { ...view, frames: asUint32(view.frames), times: asFloat64(view.times), graph: normalised(view.graph) };
-    this.zoom = null;
+    if (!again) this.zoom = null;
     // The side the host chose when asked for the busier one: the switch shows it.
     this.renderTools();
     this.draw();

@@ -94,6 +94,11 @@ export class Inspector {
     this.refresh();
   }
 
+  /** The connection on screen got new segments (a live capture, a followed file). */
+  grew(): void {
+    if (this.stream !== null && this.host.saved().tab === 'graphs') this.graphs.grew();
+  }
+
   /** A ladder row was selected. */
   showRow(n: number, frame: number): void {
     this.row = { n, frame };

@@ -349,6 +349,7 @@ function grown(grew: number[] | 'all'): void {
   entry.requested.clear();
   ensurePages(stream, 0, 1);
   renderLadder();
+  inspector.grew();
 }
 
 function selectStream(stream: number, scrollIntoView: boolean): void {

@@ -167,6 +167,37 @@ describe('graphs of a connection over time beside its ladder (code-server + Chro
     assert.ok(bytes.length > 5000, `${bytes.length} bytes`);
   });
 
+  it('a capture still being written (Follow): the graph grows with the connection, its zoom kept', async () => {
+    // The 07 capture cut after 300 records, the rest written once Follow is on, as a running
+    // tcpdump -w leaves a file.
+    const whole = fs.readFileSync(path.join(root, 'test', 'fixtures', LOSS));
+    let cut = 24;
+    for (let k = 0; k < 300; k++) cut += 16 + whole.readUInt32LE(cut + 8);
+    const growing = path.join(folder, 'growing.pcap');
+    fs.writeFileSync(growing, whole.subarray(0, cut));
+    await openGraphs('growing.pcap', 0);
+    const pointsShown = async () => Number((await webview().locator('.graph-status').innerText()).replace(/\D/g, ''));
+    const early = await pointsShown();
+    await webview().locator('[data-live="follow"]').click();
+    await webview().locator('[data-live="follow"][aria-pressed="true"]').waitFor({ timeout: 10000 });
+    // Zoom in first: the graph that comes when the connection grows keeps it.
+    const box = await plot().locator('.u-over').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.52, { steps: 8 });
+    await page.mouse.up();
+    await webview().locator('.graph-plot[data-zoomed="true"]').waitFor({ timeout: 5000 });
+    const zoomed = await xRange();
+    fs.appendFileSync(growing, whole.subarray(cut));
+    const json = JSON.parse(cli('graph', path.join(folder, LOSS), '--stream', '0', '--kind', 'tcptrace', '--format', 'json'));
+    const all = json.series.reduce((n, x) => n + x.count, 0);
+    assert.ok(early < all, `${early} points before the rest was written, ${all} in the whole capture`);
+    await webview().locator('.graph-status').filter({ hasText: `${all} points` }).waitFor({ timeout: 30000 });
+    assert.equal(await plot().getAttribute('data-zoomed'), 'true');
+    assert.deepEqual(await xRange(), zoomed);
+    await webview().locator('[data-live="follow"]').click();
+  });
+
   it('reads well in a dark theme and in Chinese (screenshots)', async () => {
     await userSettings(page, { 'workbench.colorTheme': 'Dark Modern' });
     await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 15000 });
