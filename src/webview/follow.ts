@@ -23,6 +23,8 @@ export interface FollowHost {
 }
 
 const PAGE = 500;
+/** Items asked for at once when a grown connection is shown again (the host's limit is 5000). */
+const MAX_RELOAD = 5000;
 
 export class FollowPanel {
   readonly element = el('div', { class: 'follow' });
@@ -35,6 +37,10 @@ export class FollowPanel {
   private readonly body = el('div', { class: 'follow-body', tabindex: '0' });
   private readonly more = el('button', { type: 'button', class: 'tool follow-more' });
   private currentFrame: number | null = null;
+  /** Asking again from the first item because the connection grew (the answer replaces what is shown). */
+  private reloading = false;
+  private reloadTimer: ReturnType<typeof setTimeout> | 0 = 0;
+  private lastAsked = 0;
 
   constructor(private readonly host: FollowHost) {
     this.more.addEventListener('click', () => this.loadMore());
@@ -58,12 +64,31 @@ export class FollowPanel {
     this.stream = stream;
     this.items = [];
     this.page = null;
+    this.reloading = false;
     this.body.textContent = '';
     this.summary.textContent = this.host.t('loading');
     this.more.hidden = true;
     this.renderTools();
     this.waiting = true;
     this.host.request(stream, 0, PAGE);
+  }
+
+  /**
+   * The connection got new segments (a live capture, a followed file): what is shown is asked
+   * for again from the start, at most once a second. Bytes can land anywhere (a retransmission
+   * fills a gap), so the answer replaces the items rather than adding to them; the scroll stays.
+   */
+  grew(): void {
+    if (this.stream === null || !this.page || this.reloadTimer) return;
+    const since = performance.now() - this.lastAsked;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = 0;
+      if (this.stream === null || !this.page || this.waiting) return;
+      this.waiting = true;
+      this.reloading = true;
+      this.lastAsked = performance.now();
+      this.host.request(this.stream, 0, Math.max(PAGE, Math.min(this.items.length, MAX_RELOAD)));
+    }, Math.max(0, 1000 - since));
   }
 
   showError(stream: number, text: string): void {
@@ -77,6 +102,16 @@ export class FollowPanel {
   onPage(page: FollowPage): void {
     if (page.stream !== this.stream) return;
     this.waiting = false;
+    if (this.reloading && page.first === 0) {
+      this.reloading = false;
+      const scroll = this.body.scrollTop;
+      this.items = [];
+      this.body.textContent = '';
+      this.body.scrollTop = 0;
+      this.onPage(page);
+      this.body.scrollTop = scroll;
+      return;
+    }
     if (page.first !== this.items.length) return;
     this.page = page;
     this.items.push(...page.items);

@@ -96,7 +96,10 @@ export class Inspector {
 
   /** The connection on screen got new segments (a live capture, a followed file). */
   grew(): void {
-    if (this.stream !== null && this.host.saved().tab === 'graphs') this.graphs.grew();
+    if (this.stream === null) return;
+    const tab = this.host.saved().tab;
+    if (tab === 'graphs') this.graphs.grew();
+    if (tab === 'follow') this.follow.grew();
   }
 
   /** A ladder row was selected. */

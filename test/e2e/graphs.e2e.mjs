@@ -17,6 +17,16 @@ const shots = path.join(root, 'test', 'screenshots');
 const LOSS = '07_loss10pct_600KB_client_side.pcap';
 const cli = (...args) => execFileSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 
+/** The loss capture's bytes, and where its first `records` records end. */
+function cutAfter(records) {
+  const whole = fs.readFileSync(path.join(root, 'test', 'fixtures', LOSS));
+  let cut = 24;
+  for (let k = 0; k < records; k++) cut += 16 + whole.readUInt32LE(cut + 8);
+  return { whole, cut };
+}
+/** Captures still being written: their first records are there before VS Code starts (Quick Open knows them). */
+const GROWING = { graph: ['growing.pcap', 300], follow: ['growing-follow.pcap', 200] };
+
 describe('graphs of a connection over time beside its ladder (code-server + Chromium)', function () {
   this.timeout(240000);
   let workbench;
@@ -28,8 +38,15 @@ describe('graphs of a connection over time beside its ladder (code-server + Chro
   const plot = () => webview().locator('.graph-plot');
   const xRange = async () => (await plot().getAttribute('data-x')).split(' ').map(Number);
 
-  async function openGraphs(file, stream) {
+  /** Opens `file` as the only editor (a capture editor left open would answer for the page's webview). */
+  async function openAlone(file) {
+    await pick('F1', 'View: Close All Editors', 500);
+    await webview().locator('body').waitFor({ state: 'detached', timeout: 10000 }).catch(() => undefined);
     await pick('Control+P', file);
+  }
+
+  async function openGraphs(file, stream) {
+    await openAlone(file);
     const row = webview().locator(`.conn-table tbody tr[data-stream="${stream}"]`);
     await row.waitFor({ timeout: 30000 });
     await row.click();
@@ -56,6 +73,10 @@ describe('graphs of a connection over time beside its ladder (code-server + Chro
     fs.mkdirSync(shots, { recursive: true });
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpx-graphs-'));
     fs.copyFileSync(path.join(root, 'test', 'fixtures', LOSS), path.join(folder, LOSS));
+    for (const [name, records] of Object.values(GROWING)) {
+      const { whole, cut } = cutAfter(records);
+      fs.writeFileSync(path.join(folder, name), whole.subarray(0, cut));
+    }
     // Room for the ladder and the graphs side by side: a wide window, no chat beside the editor.
     workbench = await openWorkbench({ folder, width: 1600, height: 1000 });
     page = workbench.page;
@@ -170,12 +191,10 @@ describe('graphs of a connection over time beside its ladder (code-server + Chro
   it('a capture still being written (Follow): the graph grows with the connection, its zoom kept', async () => {
     // The 07 capture cut after 300 records, the rest written once Follow is on, as a running
     // tcpdump -w leaves a file.
-    const whole = fs.readFileSync(path.join(root, 'test', 'fixtures', LOSS));
-    let cut = 24;
-    for (let k = 0; k < 300; k++) cut += 16 + whole.readUInt32LE(cut + 8);
-    const growing = path.join(folder, 'growing.pcap');
-    fs.writeFileSync(growing, whole.subarray(0, cut));
-    await openGraphs('growing.pcap', 0);
+    const [name, records] = GROWING.graph;
+    const { whole, cut } = cutAfter(records);
+    const growing = path.join(folder, name);
+    await openGraphs(name, 0);
     const pointsShown = async () => Number((await webview().locator('.graph-status').innerText()).replace(/\D/g, ''));
     const early = await pointsShown();
     await webview().locator('[data-live="follow"]').click();
@@ -196,6 +215,27 @@ describe('graphs of a connection over time beside its ladder (code-server + Chro
     assert.equal(await plot().getAttribute('data-zoomed'), 'true');
     assert.deepEqual(await xRange(), zoomed);
     await webview().locator('[data-live="follow"]').click();
+  });
+
+  it('Follow TCP stream grows with it too: the bytes each side sent, as the command line counts them', async () => {
+    const [name, records] = GROWING.follow;
+    const { whole, cut } = cutAfter(records);
+    const growing = path.join(folder, name);
+    await openAlone(name);
+    await webview().locator('.conn-table tbody tr[data-stream="0"]').click();
+    await webview().locator('.seg').first().waitFor({ timeout: 15000 });
+    await webview().locator('.inspector [data-tab="follow"]').click();
+    const summary = webview().locator('.follow-summary .who.from-server');
+    await summary.waitFor({ timeout: 15000 });
+    const early = await summary.innerText();
+    await webview().locator('[data-live="follow"]').click();
+    fs.appendFileSync(growing, whole.subarray(cut));
+    const chunks = JSON.parse(cli('follow', path.join(folder, LOSS), '--stream', '0', '--format', 'json')).chunks;
+    const serverBytes = chunks.filter((c) => c.from === 'server').reduce((n, c) => n + c.hex.length / 2, 0);
+    assert.ok(!early.includes(`${serverBytes} bytes`), `already whole before it grew: ${early}`);
+    await summary.filter({ hasText: new RegExp(`: ${serverBytes} bytes`) }).waitFor({ timeout: 30000 });
+    await webview().locator('[data-live="follow"]').click();
+    await webview().locator('.inspector [data-tab="graphs"]').click();
   });
 
   it('reads well in a dark theme and in Chinese (screenshots)', async () => {
