@@ -201,6 +201,8 @@ describe('a capture full of hostile text, in the editor (code-server + Chromium)
     // but the notification center keeps every notification and renders its links the same
     // way, so both are read. What cannot: the progress notification "Reading NAME", shown only
     // for captures of 32 MB or more, and anything a person would see only after clicking.
+    // Alone: with other capture editors open, the page found may be one of theirs.
+    await runCommand('View: Close All Editors');
     await quickOpen('no TCP');
     // The command acts on the capture editor in front: wait until its page has drawn.
     await webview().locator('h1').filter({ hasText: 'no TCP' }).waitFor({ timeout: 60000 });
