@@ -25,7 +25,8 @@ import { frameAnatomy, tcpPayloadSpan } from '../core/anatomy/anatomy';
 import { appLayers, streamTlsVersion } from '../core/anatomy/app';
 import { TH_ACK } from '../core/tcp/analysis';
 import { Side } from '../core/stream/types';
-import { LruCache, TimelineMarks, timelineMarks } from '../core/view/timeline';
+import { TimelineMarks, timelineMarks } from '../core/view/timeline';
+import { LruCache } from '../core/lru';
 import { Graph, GraphKind, GraphSide, StreamSamples, buildGraph, busierSide, readStreamSamples } from '../core/graph/series';
 import { graphCsvLines, graphSvg } from '../core/graph/export';
 
@@ -202,8 +203,7 @@ const sources: FileSource[] = [];
 let openSource: (() => ByteSource) | null = null;
 
 /** Connections indexed on their own, most recent last (ladders page through one at a time). */
-const streamCache = new Map<number, { index: CaptureIndex; facts: StreamFacts; last: number | undefined }>();
-const STREAM_CACHE = 8;
+const streamCache = new LruCache<number, { index: CaptureIndex; facts: StreamFacts; last: number | undefined }>(8);
 
 /**
  * Follow keeps the bytes of one connection at most, and of that at most this many: past it the
@@ -266,9 +266,7 @@ function streamOf(stream: number): { index: CaptureIndex; facts: StreamFacts } {
     index.rawNumbersKnown = !rebuilt || !rebuilt.tcp.some((t) => t.synthetic);
     e = { index, facts: streamFacts(index, stream), last: c.lastSegment[stream] };
   }
-  streamCache.delete(stream);
   streamCache.set(stream, e);
-  while (streamCache.size > STREAM_CACHE) streamCache.delete(streamCache.keys().next().value!);
   return e;
 }
 
@@ -600,15 +598,13 @@ function samplesOf(stream: number): StreamSamples {
   return samples;
 }
 
-function graphOf(p: GraphParams): Graph {
-  const samples = samplesOf(p.stream);
+function graphOf(p: GraphParams, samples = samplesOf(p.stream)): Graph {
   return buildGraph(samples, p.kind, p.side ?? busierSide(samples), { windowSeconds: p.windowSeconds });
 }
 
 function graph(p: GraphParams): GraphResult {
-  const g = graphOf(p);
   const samples = samplesOf(p.stream);
-  return { graph: g, frames: samples.frame.slice(0, samples.count), times: samples.time.slice(0, samples.count) };
+  return { graph: graphOf(p, samples), frames: samples.frame.slice(0, samples.count), times: samples.time.slice(0, samples.count) };
 }
 
 function graphExport(p: GraphExportParams): string {

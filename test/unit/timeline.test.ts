@@ -9,7 +9,8 @@ import type { ClosingScenario, OpeningScenario } from '../../src/core/explain/sc
 import { readStreamSamples } from '../../src/core/graph/series';
 import { CaptureCatalog, catalogCapture } from '../../src/core/index/catalog';
 import { connectionRow } from '../../src/core/view/connections';
-import { LruCache, MARKS_PER_KIND, OUTCOMES, Outcome, TimelineMarks, finsBothWays, outcome, timelineMarks } from '../../src/core/view/timeline';
+import { MARKS_PER_KIND, OUTCOMES, Outcome, TimelineMarks, finsBothWays, outcome, timelineMarks } from '../../src/core/view/timeline';
+import { LruCache } from '../../src/core/lru';
 import { MAX_TIMELINE_STREAMS, checkFromWebview } from '../../src/extension/webviewMessages';
 import type { OpenResult } from '../../src/extension/indexWorker';
 import { MessageHandler, RpcMessage } from '../../src/shared/rpc';

@@ -90,32 +90,3 @@ export function timelineMarks(samples: StreamSamples, start: number, cap = MARKS
   const z = kept(zeroWindows);
   return { stream: samples.stream, retransmissions: r, zeroWindows: z, omitted: retransmissions.length - r.length + zeroWindows.length - z.length };
 }
-
-/** A small least-recently-used map: the marks of the bars scrolled past stay for a while. */
-export class LruCache<K, V> {
-  private readonly entries = new Map<K, V>();
-  constructor(private readonly capacity: number) {}
-
-  get(key: K): V | undefined {
-    const v = this.entries.get(key);
-    if (v === undefined) return undefined;
-    // Most recent last: Map keeps insertion order.
-    this.entries.delete(key);
-    this.entries.set(key, v);
-    return v;
-  }
-
-  set(key: K, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
