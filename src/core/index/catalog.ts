@@ -358,7 +358,10 @@ export function startCatalog(source: ByteSource, reopen: () => ByteSource = () =
       if (scanner.step(frames)) return true;
       // A growing capture pauses: the counts are brought up to date, the parsers keep waiting.
       if (growing) scanner.finish();
-      else end();
+      else {
+        end();
+        catalog.summary.analyzer.close();
+      }
       return false;
     },
     resume(patient: boolean): boolean {
