@@ -441,6 +441,8 @@ export class TcpAnalyzer {
   }
 
   private closed = false;
+  /** The conversation of the segment analysed last. */
+  private previous: TcpConversation | null = null;
 
   /**
    * No segment will come any more (a file read to its end): what only later segments would
@@ -452,6 +454,7 @@ export class TcpAnalyzer {
   close(): void {
     this.closed = true;
     this.buckets.clear();
+    this.previous = null;
     for (const c of this.conversations) {
       for (const flow of [c.flow1, c.flow2]) {
         flow.unacked = null;
@@ -468,8 +471,12 @@ export class TcpAnalyzer {
   analyse(frame: number, sec: number, nsec: number, frameLen: number, f: DecodedFrame): SegmentAnalysis {
     if (this.closed) throw new Error('the analysis was closed: no segment comes after the end of the capture');
     const r = this.result;
-    const hash = endpointHash(f);
-    let conv = this.find(hash, f);
+    // Segments come in runs of one connection (a transfer and its ACKs): the conversation of the
+    // segment before is tried first. It is the newest on its 4-tuple, since a newer one is only
+    // made by a segment of that 4-tuple, which would have become the one before.
+    let conv = this.previous !== null && matches(this.previous, f) ? this.previous : null;
+    const hash = conv !== null ? conv.hash : endpointHash(f);
+    conv ??= this.find(hash, f);
     let isNew = false;
     let reusedAtStart = false;
     if (!conv) {
@@ -511,6 +518,7 @@ export class TcpAnalyzer {
       ta |= A_REUSED_PORTS;
     }
 
+    this.previous = conv;
     const fromA = conv.portA === f.srcPort && conv.addressIs(0, f.data, f.srcAddrOffset);
     r.conversation = conv;
     r.prevSec = conv.lastSec;
