@@ -33,7 +33,8 @@ const baseRssBytes = status('VmRSS');
 const t0 = process.hrtime.bigint();
 const since = () => Number(process.hrtime.bigint() - t0) / 1e9;
 
-const worker = new Worker(workerFile);
+// The limits the editor gives the worker (INDEX_WORKER_RESOURCE_LIMITS in src/shared/protocol.ts).
+const worker = new Worker(workerFile, { resourceLimits: { maxYoungGenerationSizeMb: 96 } });
 let onlineSeconds = null;
 worker.on('online', () => (onlineSeconds = since()));
 let nextId = 1;

@@ -37,7 +37,8 @@ new Function('module', 'exports', 'require', bundled.outputFiles[0].text)(string
 const strings = stringsModule.exports.webviewStrings('en');
 
 // ------------------------------------------------------------------ the worker, as the editor runs it
-const worker = new Worker(path.join(root, 'dist', 'indexWorker.js'));
+// The limits the editor gives the worker (INDEX_WORKER_RESOURCE_LIMITS in src/shared/protocol.ts).
+const worker = new Worker(path.join(root, 'dist', 'indexWorker.js'), { resourceLimits: { maxYoungGenerationSizeMb: 96 } });
 let nextId = 1;
 const pending = new Map();
 worker.on('message', (m) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { AnatomyView, CaptureOverview, FollowPage, FromWebview, GraphQuery, GraphView, LiveStatus, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
+import { INDEX_WORKER_RESOURCE_LIMITS, type AnatomyView, type CaptureOverview, type FollowPage, type FromWebview, type GraphQuery, type GraphView, type LiveStatus, type RowsPage, type TableQuery, type ToWebview } from '../shared/protocol';
 import { MessageHandler, RpcMessage } from '../shared/rpc';
 import type {
   AnatomyParams,
@@ -86,7 +86,7 @@ export class CaptureDocument implements vscode.CustomDocument {
     readonly live: LiveCaptureLink | null = null,
   ) {
     this.following = live !== null && live.status().running && bytes === null && text === null;
-    this.worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'indexWorker.js').fsPath);
+    this.worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'indexWorker.js').fsPath, { resourceLimits: INDEX_WORKER_RESOURCE_LIMITS });
     const worker = this.worker;
     this.rpc = new MessageHandler((m: RpcMessage) => worker.postMessage(m));
     this.rpc.registerHandler('progress', (p) => {

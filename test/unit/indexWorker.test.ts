@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MessageHandler, RpcMessage } from '../../src/shared/rpc';
 import type { AnatomyParams, FollowParams, LadderParams, LadderResult, OpenResult, ProgressNote, RowsParams, SentBytesParams } from '../../src/extension/indexWorker';
-import type { AnatomyView, FollowItem, FollowPage, RowsPage } from '../../src/shared/protocol';
+import { INDEX_WORKER_RESOURCE_LIMITS, type AnatomyView, type FollowItem, type FollowPage, type RowsPage } from '../../src/shared/protocol';
 import { ROOT, fixture } from '../helpers/paths';
 import { CaptureCatalog, catalogCapture } from '../../src/core/index/catalog';
 import { MemorySource } from '../../src/core/capture/source';
@@ -19,6 +19,18 @@ import { frameAppText } from '../../src/core/app/attribution';
  * capture in steps and answers the table's page requests between them, so the first rows come
  * while the capture is still being read; once read, every connection is in the table.
  */
+
+describe('the benchmarks run the index worker as the editor does', () => {
+  it('with the resource limits the editor gives it', () => {
+    for (const bench of ['editor-open.mjs', 'graphs.mjs']) {
+      const text = fs.readFileSync(path.join(ROOT, 'bench', bench), 'utf8');
+      const limits = /new Worker\([^;]*resourceLimits: (\{[^}]*\})/.exec(text);
+      assert.ok(limits, `bench/${bench} gives the worker no resource limits`);
+      const young = /maxYoungGenerationSizeMb: (\d+)/.exec(limits[1]!);
+      assert.deepEqual({ maxYoungGenerationSizeMb: Number(young?.[1]) }, INDEX_WORKER_RESOURCE_LIMITS, `bench/${bench}`);
+    }
+  });
+});
 
 describe('the index worker answers pages while it reads (issue 10)', function () {
   this.timeout(180000);
