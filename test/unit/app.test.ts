@@ -10,6 +10,7 @@ import { ConnectionAppSummary, messageInfo, messageSummary } from '../../src/cor
 import { streamApp } from '../../src/core/app/stream';
 import { AppConversation } from '../../src/core/app/tracker';
 import { catalogCapture } from '../../src/core/index/catalog';
+import { HTTP_METHODS, HTTP_START_BYTES, httpStart } from '../../src/core/app/http';
 import { AppMessage, HEADER_LIMIT, HttpRequest, HttpResponse, TlsMessage } from '../../src/core/app/types';
 import { APP_WORDS } from '../../src/core/app/words';
 import { controlsEscaped, markdownText } from '../../src/core/escape';
@@ -95,6 +96,37 @@ const RESP2 =
 const RESP3 = 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
 
 describe('application messages: HTTP/1.x', () => {
+  it('says whether bytes can start an HTTP message exactly as the method names, read as text, say', () => {
+    // The rule as text: "yes" once a method and its space (or "HTTP/1.") is there, "maybe"
+    // while the bytes are the start of one.
+    const starts = [...HTTP_METHODS.map((m) => `${m} `), 'HTTP/1.'];
+    const byText = (bytes: Uint8Array, len: number): string => {
+      const head = String.fromCharCode(...bytes.subarray(0, Math.min(len, HTTP_START_BYTES)));
+      if (starts.some((s) => head.startsWith(s))) return 'yes';
+      return head.length > 0 && starts.some((s) => s.startsWith(head)) ? 'maybe' : 'no';
+    };
+    const check = (bytes: Uint8Array, len: number): void => assert.equal(httpStart(bytes, len), byText(bytes, len), JSON.stringify(String.fromCharCode(...bytes.subarray(0, len))));
+    const latin = (t: string): Uint8Array => Uint8Array.from(t, (c) => c.charCodeAt(0));
+    for (const s of starts) {
+      for (const tail of ['', '/ HTTP/1.1', 'x', '\r\n', '\u00ff']) {
+        const b = latin(s + tail);
+        for (let len = 0; len <= b.length; len++) check(b, len);
+      }
+      // One byte changed anywhere in the start.
+      for (let k = 0; k < s.length; k++) {
+        const b = latin(s + '/');
+        b[k] ^= 0x20;
+        check(b, b.length);
+        check(b, k + 1);
+      }
+    }
+    const alphabet = fc.constantFrom(...'GETHPOSUDLNCAMIKV-_ /.1\u00ff\r\n'.split('').map((c) => c.charCodeAt(0)));
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 24 }), fc.nat(30), (codes, len) => check(Uint8Array.from(codes), Math.min(len, codes.length))),
+      { numRuns: 20000 },
+    );
+  });
+
   it('a request and a response with their fields and a preview of a text body', () => {
     const req = track([bytesOf(REQ1)]).messages;
     assert.equal(req.length, 1);

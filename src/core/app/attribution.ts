@@ -50,7 +50,8 @@ export interface DirectionAppOptions {
 export class DirectionApp implements StreamBytesSink, TrackerListener {
   readonly tracker: DirectionTracker;
   readonly messages: AppMessage[] = [];
-  private readonly frames = new Map<number, FrameRecord>();
+  /** Made on the first frame recorded: a forward pass that keeps no frames makes none per connection. */
+  private frames: Map<number, FrameRecord> | null = null;
   private readonly recentFrames: FrameRecord[] = [];
   private readonly recent: AppMessage[] = [];
   /** Frames up to this one were taken: nothing more is recorded for them. */
@@ -131,7 +132,7 @@ export class DirectionApp implements StreamBytesSink, TrackerListener {
 
   /** Whether what a frame carried is final: all its bytes seen, its messages known. */
   settledFrame(frame: number, payloadBytes: number): boolean {
-    const rec = this.frames.get(frame);
+    const rec = this.frames?.get(frame);
     if (!rec) return payloadBytes === 0 || this.tracker.isClosed;
     if (this.tracker.holding === frame) return false;
     if (rec.accounted < payloadBytes && !this.tracker.isClosed) return false;
@@ -140,19 +141,20 @@ export class DirectionApp implements StreamBytesSink, TrackerListener {
 
   /** What a frame carried, forgotten once taken (frames are taken in increasing order). */
   take(frame: number): FrameApp | null {
-    const rec = this.frames.get(frame) ?? null;
-    this.frames.delete(frame);
+    const rec = this.frames?.get(frame) ?? null;
+    this.frames?.delete(frame);
     if (frame > this.takenUpTo) this.takenUpTo = frame;
     return rec ? { frame: rec.frame, starts: rec.starts, continues: rec.continues, repeats: rec.repeats } : null;
   }
 
   /** Every frame's record (a view of one connection, which takes none). */
   allFrames(): FrameApp[] {
-    return [...this.frames.values()].map((r) => ({ frame: r.frame, starts: r.starts, continues: r.continues, repeats: r.repeats }));
+    return [...(this.frames?.values() ?? [])].map((r) => ({ frame: r.frame, starts: r.starts, continues: r.continues, repeats: r.repeats }));
   }
 
   private record(frame: number): FrameRecord | null {
     if (frame <= this.takenUpTo || this.options.frames === false) return null;
+    this.frames ??= new Map();
     let rec = this.frames.get(frame);
     if (!rec) {
       rec = { frame, starts: [], continues: null, repeats: [], firstOffset: -1, accounted: 0 };

@@ -23,8 +23,7 @@ export const HTTP_METHODS: readonly string[] = [
 ];
 
 const STARTS = [...HTTP_METHODS.map((m) => `${m} `), 'HTTP/1.'];
-const START_PREFIXES = new Set<string>();
-for (const s of STARTS) for (let k = 1; k <= s.length; k++) START_PREFIXES.add(s.slice(0, k));
+const START_BYTES = STARTS.map((s) => Uint8Array.from(s, (c) => c.charCodeAt(0)));
 /** Bytes that decide whether a line can start an HTTP message. */
 export const HTTP_START_BYTES = Math.max(...STARTS.map((s) => s.length));
 
@@ -33,9 +32,20 @@ export const HTTP_START_BYTES = Math.max(...STARTS.map((s) => s.length));
  * space (or "HTTP/1.") is there, 'maybe' while they are a prefix of one, else 'no'.
  */
 export function httpStart(bytes: Uint8Array, len: number): 'yes' | 'maybe' | 'no' {
-  const head = latin1(bytes, 0, Math.min(len, HTTP_START_BYTES));
-  for (const s of STARTS) if (head.startsWith(s)) return 'yes';
-  return START_PREFIXES.has(head) ? 'maybe' : 'no';
+  // Compared as bytes, not as text: it runs on every connection's first bytes.
+  const n = Math.min(len, HTTP_START_BYTES);
+  if (n <= 0) return 'no';
+  let maybe = false;
+  for (const start of START_BYTES) {
+    if (start[0] !== bytes[0]) continue;
+    const m = Math.min(n, start.length);
+    let k = 1;
+    while (k < m && bytes[k] === start[k]) k++;
+    if (k < m) continue;
+    if (n >= start.length) return 'yes';
+    maybe = true;
+  }
+  return maybe ? 'maybe' : 'no';
 }
 
 export type HttpFirstLine =
