@@ -34,7 +34,7 @@ const t0 = process.hrtime.bigint();
 const since = () => Number(process.hrtime.bigint() - t0) / 1e9;
 
 // The limits the editor gives the worker (INDEX_WORKER_RESOURCE_LIMITS in src/shared/protocol.ts).
-const worker = new Worker(workerFile, { resourceLimits: { maxYoungGenerationSizeMb: 96 } });
+const worker = new Worker(workerFile, { resourceLimits: { maxYoungGenerationSizeMb: 32 } });
 let onlineSeconds = null;
 worker.on('online', () => (onlineSeconds = since()));
 let nextId = 1;

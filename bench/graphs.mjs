@@ -38,7 +38,7 @@ const strings = stringsModule.exports.webviewStrings('en');
 
 // ------------------------------------------------------------------ the worker, as the editor runs it
 // The limits the editor gives the worker (INDEX_WORKER_RESOURCE_LIMITS in src/shared/protocol.ts).
-const worker = new Worker(path.join(root, 'dist', 'indexWorker.js'), { resourceLimits: { maxYoungGenerationSizeMb: 96 } });
+const worker = new Worker(path.join(root, 'dist', 'indexWorker.js'), { resourceLimits: { maxYoungGenerationSizeMb: 32 } });
 let nextId = 1;
 const pending = new Map();
 worker.on('message', (m) => {
