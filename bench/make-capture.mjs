@@ -28,8 +28,11 @@ function readTemplate(name) {
     packets.push({ data: Buffer.from(b.subarray(o + 16, o + 16 + cap)), orig });
     o += 16 + cap;
   }
-  // The connection's two ends, from its first packet (IPv4 over Ethernet).
-  const first = packets[0].data;
+  // The connection's client: the sender of its first TCP segment (IPv4 over Ethernet). Not the
+  // first packet's: the bulk template begins with an ICMPv6 report, and reading addresses from
+  // it made every segment of the copies look sent by the server.
+  const first = packets.find((p) => p.data.readUInt16BE(12) === 0x0800 && p.data[23] === 6)?.data;
+  if (!first) throw new Error(`${name}: no TCP over IPv4`);
   const clientIp = first.readUInt32BE(26);
   const clientPort = first.readUInt16BE(34);
   return { name, packets, clientIp, clientPort };
