@@ -10,7 +10,7 @@ import { ConnectionAppSummary, messageInfo, messageSummary } from '../../src/cor
 import { streamApp } from '../../src/core/app/stream';
 import { AppConversation } from '../../src/core/app/tracker';
 import { catalogCapture } from '../../src/core/index/catalog';
-import { HTTP_METHODS, HTTP_START_BYTES, httpStart } from '../../src/core/app/http';
+import { HTTP_METHODS, HTTP_START_BYTES, asciiNameIs, digitsValue, httpStart } from '../../src/core/app/http';
 import { AppMessage, HEADER_LIMIT, HttpRequest, HttpResponse, TlsMessage } from '../../src/core/app/types';
 import { APP_WORDS } from '../../src/core/app/words';
 import { controlsEscaped, markdownText } from '../../src/core/escape';
@@ -125,6 +125,42 @@ describe('application messages: HTTP/1.x', () => {
       fc.property(fc.array(alphabet, { maxLength: 24 }), fc.nat(30), (codes, len) => check(Uint8Array.from(codes), Math.min(len, codes.length))),
       { numRuns: 20000 },
     );
+  });
+
+  it('header names and Content-Length read as bytes equal the text rules (property test)', () => {
+    // The text rules the parser used: a header's name lower-cased, and a length that is 1 to 15
+    // digits (the list form "5, 5" still goes through the text rule; digitsValue only says -1).
+    const latin = (b: Uint8Array, from: number, to: number): string => String.fromCharCode(...b.subarray(from, to));
+    const names = ['content-type', 'content-length', 'content-encoding', 'transfer-encoding'];
+    const checkName = (b: Uint8Array): void => {
+      for (const name of names) {
+        if (b.length < name.length) continue;
+        assert.equal(asciiNameIs(b, name), latin(b, 0, name.length).toLowerCase() === name, JSON.stringify(latin(b, 0, b.length)));
+      }
+    };
+    const checkDigits = (b: Uint8Array): void => {
+      const text = latin(b, 0, b.length);
+      assert.equal(digitsValue(b, 0, b.length), /^\d{1,15}$/.test(text) ? Number(text) : -1, JSON.stringify(text));
+    };
+    for (const name of names) {
+      const b = Uint8Array.from(name, (c) => c.charCodeAt(0));
+      checkName(b);
+      for (let k = 0; k < b.length; k++) {
+        // Each byte in upper case, and each changed to its neighbours and to Latin-1 letters.
+        for (const c of [b[k]! & ~0x20, b[k]! + 1, b[k]! - 1, 0xc0 + (b[k]! & 0x1f), 0xe0 + (b[k]! & 0x1f), b[k]! | 0x80]) {
+          const v = Uint8Array.from(b);
+          v[k] = c & 0xff;
+          checkName(v);
+        }
+      }
+    }
+    for (const t of ['0', '5', '007', '123456789012345', '1234567890123456', '', ' 5', '5 ', '5,5', '-1', '+1', '1e3', '0x10', '\u00b2']) {
+      checkDigits(Uint8Array.from(t, (c) => c.charCodeAt(0)));
+    }
+    const nameBytes = fc.constantFrom(...'contypelgh-rasfiCONTYPELGHRASFI\u00c3\u00e3\u00cf\u00ef_ '.split('').map((c) => c.charCodeAt(0)));
+    fc.assert(fc.property(fc.array(nameBytes, { minLength: 12, maxLength: 18 }), (codes) => checkName(Uint8Array.from(codes))), { numRuns: 20000 });
+    const digitBytes = fc.constantFrom(...'0123456789 ,+-./:e\u00b2'.split('').map((c) => c.charCodeAt(0)));
+    fc.assert(fc.property(fc.array(digitBytes, { maxLength: 18 }), (codes) => checkDigits(Uint8Array.from(codes))), { numRuns: 20000 });
   });
 
   it('a request and a response with their fields and a preview of a text body', () => {

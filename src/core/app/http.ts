@@ -62,6 +62,30 @@ const FIELD_BYTES = 4096;
 export function fieldText(b: Uint8Array, from: number, to: number): string {
   return utf8(b.subarray(from, Math.min(to, from + FIELD_BYTES)));
 }
+/**
+ * b[0, name.length) is `name` (lower-case ASCII) in any case, as latin1(...).toLowerCase()
+ * would compare it (no Latin-1 letter lowers to ASCII), with no string made per header line.
+ */
+export function asciiNameIs(b: Uint8Array, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = b[i]!;
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The number b[from, to) spells when it is 1 to 15 digits and nothing else, or -1 (the common Content-Length, read without strings). */
+export function digitsValue(b: Uint8Array, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 const VERSION = /^HTTP\/1\.\d$/;
 
 /** The request or status line (without its CR LF), or null when it is not HTTP/1.x. */
@@ -281,7 +305,8 @@ export class HttpParser {
     if (colon <= 0 || colon >= len) return;
     // Only four headers matter here; the name's length picks the candidates before any string is made.
     if (colon !== 12 && colon !== 14 && colon !== 16 && colon !== 17) return;
-    const name = latin1(b, 0, colon).toLowerCase();
+    const name = colon === 12 ? 'content-type' : colon === 14 ? 'content-length' : colon === 16 ? 'content-encoding' : 'transfer-encoding';
+    if (!asciiNameIs(b, name)) return;
     let a = colon + 1;
     let z = len;
     while (a < z && (b[a] === 0x20 || b[a] === 0x09)) a++;
@@ -302,9 +327,12 @@ export class HttpParser {
       }
       case 'content-length': {
         // "5" or a list of equal values "5, 5"; anything else is an error (RFC 9112 6.3).
-        const value = latin1(b, a, z, 64);
-        const parts = value.split(',').map((p) => p.trim());
-        const n = /^\d{1,15}$/.test(parts[0]!) && parts.every((p) => p === parts[0]) ? Number(parts[0]) : NaN;
+        let n = digitsValue(b, a, z);
+        if (n < 0) {
+          const value = latin1(b, a, z, 64);
+          const parts = value.split(',').map((p) => p.trim());
+          n = /^\d{1,15}$/.test(parts[0]!) && parts.every((p) => p === parts[0]) ? Number(parts[0]) : NaN;
+        }
         if (Number.isNaN(n) || (m.contentLength !== null && m.contentLength !== n)) {
           m.malformed = 'bad-length';
           m.contentLength = null;

@@ -81,7 +81,14 @@ export class BoundedBuffer {
       grown.set(this.bytes.subarray(0, this.length));
       this.bytes = grown;
     }
-    this.bytes.set(bytes.subarray(from, from + n), this.length);
+    const into = this.bytes;
+    if (n <= 64) {
+      // A header line's bytes go one by one: a view to copy them from costs more than the copy
+      // (such views were an eighth of the forward pass's allocations).
+      for (let k = 0, at = this.length; k < n; k++) into[at + k] = bytes[from + k]!;
+    } else {
+      into.set(bytes.subarray(from, from + n), this.length);
+    }
     this.length += n;
     return n;
   }
