@@ -55,6 +55,13 @@ const MAX_UNACKED_SEGMENTS = 10000;
 const UNACKED_STRIDE = 5;
 /** A list this long (in numbers) is kept for reuse once all its segments are acknowledged, while its direction is open. */
 const UNACKED_REUSED_MIN = 20 * UNACKED_STRIDE;
+/**
+ * Emptied short unacked lists, for reuse by any direction of any analyzer in this thread: a list
+ * belongs to one direction at a time (it is taken from here or made, and put back only once its
+ * direction let it go). Its old numbers past the direction's count are never read.
+ */
+const spareLists: number[][] = [];
+const SPARE_LISTS = 4096;
 /** Wireshark's MAX_TCP_SACK_RANGES: it keeps the blocks of a SACK option while it has counted fewer. */
 const MAX_SACK_RANGES = 4;
 
@@ -1269,7 +1276,7 @@ function analyseSequence(
     // recording after 10000 unacknowledged ones (a capture that misses the other direction).
     if (fwd.unackedCount < MAX_UNACKED_SEGMENTS) {
       if (flags & (TH_SYN | TH_FIN)) nextSeq = (nextSeq + 1) >>> 0;
-      const list = fwd.unacked ?? (fwd.unacked = []);
+      const list = fwd.unacked ?? (fwd.unacked = spareLists.pop() ?? []);
       if (fwd.unackedHead > 0 && fwd.unackedHead >= fwd.unackedCount) {
         // The acknowledged ones before the head outnumber the rest: move the rest to the front
         // (each segment moves at most once for every one acknowledged before it).
@@ -1383,7 +1390,12 @@ function analyseSequence(
     // All acknowledged. A transfer still going on keeps its list's room for the next segments
     // (made again each time, lists were a third of the pass's allocations); a short exchange
     // or a finished direction lets it go (300,000 empty lists were 10 MB, kept rooms far more).
-    if (head < 0 && (list.length < UNACKED_REUSED_MIN || rev.finCount > 0 || rev.rstCount > 0)) rev.unacked = null;
+    if (head < 0 && (list.length < UNACKED_REUSED_MIN || rev.finCount > 0 || rev.rstCount > 0)) {
+      rev.unacked = null;
+      // A short list goes to the next direction that needs one (150,000 short connections made
+      // 930,000 lists, 170 MB, each promoted before it died).
+      if (list.length < UNACKED_REUSED_MIN && spareLists.length < SPARE_LISTS) spareLists.push(list);
+    }
     rev.unackedLow = low;
     rev.unackedHigh = high;
     rev.unackedBase = base;
