@@ -577,7 +577,7 @@ function describeCapture(file: string, s: ScanSummary, fromText: boolean, connec
   const links = [...s.linkTypes.keys()].map(linkTypeName).join(', ') || 'no packets';
   const span = s.frames ? secondsBetween(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec).toFixed(6) : '0';
   const lines = [
-    `${controlsEscaped(file)}: ${s.info.format} ${s.info.version}, ${links}; ${s.frames} packets (${s.tcpFrames} TCP) over ${span} s; ${connections} TCP connections`,
+    `${controlsEscaped(file)}: ${s.info.format} ${s.info.version}, ${links}; ${s.frames} packet${s.frames === 1 ? '' : 's'} (${s.tcpFrames} TCP) over ${span} s; ${connections} TCP connection${connections === 1 ? '' : 's'}`,
   ];
   for (const [why, n] of s.skipped) {
     // Text lines that are not TCP stand in the rebuilt capture as placeholders: the notes said so.

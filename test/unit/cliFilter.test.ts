@@ -46,6 +46,15 @@ describe('tcp-explainer -Y (issue 10)', () => {
     assert.deepEqual(streamsOf(byPort.stdout), [7, 9]);
   });
 
+  it("the table's first line counts packets and connections in words that agree with the number", () => {
+    const one = cli('conversations', fixture('01_http_node_conn_close.pcap'));
+    assert.equal(one.status, 0, one.stderr);
+    assert.match(one.stdout.split('\n')[0]!, /; 10 packets \(10 TCP\) over [\d.]+ s; 1 TCP connection$/);
+    const filtered = cli('conversations', many, '-Y', 'tcp.stream == 3');
+    // The first line counts the capture's connections, not those the filter passed.
+    assert.match(filtered.stdout.split('\n')[0]!, /; 220 TCP connections$/);
+  });
+
   it('a wrong expression is a usage error that shows where', () => {
     const r = cli('conversations', many, '-Y', 'tcp.port == ');
     assert.equal(r.status, 2);
