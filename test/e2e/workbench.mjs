@@ -34,20 +34,43 @@ export const captureWebview = (page) =>
 /**
  * Types into Quick Open (Control+P) or the command palette (F1) and takes the first match. The
  * quick input sometimes opens with its list still hidden (after a save, a theme change): close
- * it and ask again, as a person would.
+ * it and ask again, as a person would. Enter waits for the row in front to name `text` (its
+ * words, in order, as the quick input's own matching finds them): on a busy machine the
+ * palette first lists recently used commands and typing reaches the filter later, so Enter could
+ * run the command used before (it once ran "Close All Editors" again, not "Explain TCP
+ * connection").
  */
 export async function pickFromQuickInput(page, key, text, settle = 1000) {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  const names = (row) => {
+    if (row === null) return false;
+    let at = 0;
+    for (const w of words) {
+      const i = row.toLowerCase().indexOf(w, at);
+      if (i < 0) return false;
+      at = i + w.length;
+    }
+    return true;
+  };
+  const frontRow = () =>
+    page.evaluate(() => {
+      const row = document.querySelector('.quick-input-list .monaco-list-row.focused') ?? document.querySelector('.quick-input-list .monaco-list-row');
+      return row ? `${row.getAttribute('aria-label') ?? ''} ${row.textContent ?? ''}` : null;
+    });
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press(key);
     await page.keyboard.type(text);
-    try {
-      await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: attempt < 3 ? 8000 : 30000 });
-      break;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(500);
+    const deadline = Date.now() + (attempt < 3 ? 8000 : 30000);
+    let row = null;
+    while (Date.now() < deadline) {
+      row = await frontRow();
+      if (names(row)) break;
+      await page.waitForTimeout(200);
     }
+    if (names(row)) break;
+    if (attempt >= 3) throw new Error(`the quick input never put a row naming "${text}" in front (last: ${JSON.stringify(row)})`);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
   }
   await page.waitForTimeout(settle);
   await page.keyboard.press('Enter');
