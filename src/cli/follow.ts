@@ -1,6 +1,6 @@
 import { ByteSource } from '../core/capture/source';
 import { controlsEscaped } from '../core/escape';
-import { CaptureCatalog, catalogCapture } from '../core/index/catalog';
+import { CaptureCatalog, locateStreams } from '../core/index/catalog';
 import { ScanSummary } from '../core/scan';
 import { FollowHeader, FollowResult, collectStream, followStream, hexOf, missingPlaceholder, rawFollowLines } from '../core/stream/follow';
 import { MissingCause, Side } from '../core/stream/types';
@@ -29,7 +29,8 @@ export interface FollowOutput {
 export class NoSuchStream extends Error {}
 
 export function runFollow(file: string, stream: number, format: FollowFormat, open: () => ByteSource, out: FollowOutput): ScanSummary {
-  const catalog = catalogCapture(open(), open);
+  // The connection is found by the conversation table's pass and analysed alone: no other is.
+  const catalog = locateStreams(open(), open, [stream]);
   const count = catalog.conversations.length;
   if (!catalog.conversations[stream]) {
     throw new NoSuchStream(

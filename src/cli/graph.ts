@@ -3,7 +3,7 @@ import { controlsEscaped } from '../core/escape';
 import type { Lang } from '../core/explain/glossary';
 import { graphCsvLines, graphJson, graphSvg } from '../core/graph/export';
 import { GRAPH_KINDS, GraphKind, GraphSide, busierSide, buildGraph, readStreamSamples } from '../core/graph/series';
-import { catalogCapture } from '../core/index/catalog';
+import { locateStreams } from '../core/index/catalog';
 import type { ScanSummary } from '../core/scan';
 import { NoSuchStream } from './follow';
 
@@ -89,9 +89,10 @@ export interface GraphOutput {
 }
 
 export function runGraph(file: string, settings: GraphSettings, open: () => ByteSource, out: GraphOutput): ScanSummary {
-  const catalog = catalogCapture(open(), open);
-  const count = catalog.conversations.length;
   const { stream } = settings;
+  // The connection is found by the conversation table's pass and analysed alone: no other is.
+  const catalog = locateStreams(open(), open, [stream]);
+  const count = catalog.conversations.length;
   if (!catalog.conversations[stream]) {
     throw new NoSuchStream(
       count === 0

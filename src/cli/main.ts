@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import { parseArgs as parseArgvWith } from 'node:util';
-import { CompiledFilter, parseFilter } from '../core/filter/filter';
-import { catalogCapture } from '../core/index/catalog';
-import { streamFilter } from '../core/view/connections';
+import { CompiledFilter, filterNeedsAnalysis, parseFilter } from '../core/filter/filter';
+import { catalogCapture, locateStreams } from '../core/index/catalog';
+import { streamFilter, tableStreamFilter } from '../core/view/connections';
 import { filterMessageAt } from '../core/filter/messages';
 import { CaptureFormatError, CaptureProblem } from '../core/capture/types';
 import { endpointText } from '../core/decode/address';
@@ -301,13 +301,30 @@ const TIME_RELATIVE_JSON = /("time_relative":)-?[\d.]+(?:e[-+]?\d+)?/;
 const TIME_DELTA_JSON = /("time_delta":)-?[\d.]+(?:e[-+]?\d+)?/;
 const ACK_RTT_JSON = /("ack_rtt":)-?[\d.]+(?:e[-+]?\d+)?/;
 
-/** The streams that pass a filter: one pass that classifies each connection (no per-packet memory). */
-function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summary: ScanSummary; passes: (stream: number) => boolean } {
-  const catalog = catalogCapture(open(), undefined, { locations: false });
-  const test = streamFilter(catalog, filter);
-  const passes = new Uint8Array(catalog.conversations.length);
-  for (let s = 0; s < passes.length; s++) passes[s] = test(s) ? 1 : 0;
-  return { summary: catalog.summary, passes: (s) => passes[s] === 1 };
+/**
+ * The streams that pass a filter, in one pass that keeps nothing per packet. A filter of
+ * addresses, ports, stream numbers, completeness and times needs no analysis: the conversation
+ * table `conversations` counts with answers it (with its `table`), several times faster on a
+ * big capture. Opening, closing, tcp.analysis.* and plain words classify each connection.
+ */
+function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summary: ScanSummary; passes: (stream: number) => boolean; table: ConversationTable | null } {
+  let summary: ScanSummary;
+  let table: ConversationTable | null = null;
+  let count: number;
+  let test: (stream: number) => boolean;
+  if (filterNeedsAnalysis(filter)) {
+    const catalog = catalogCapture(open(), undefined, { locations: false });
+    ({ summary } = catalog);
+    count = catalog.conversations.length;
+    test = streamFilter(catalog, filter);
+  } else {
+    ({ summary, table } = scanConversations(open()));
+    count = table.count;
+    test = tableStreamFilter(table, summary, filter);
+  }
+  const passes = new Uint8Array(count);
+  for (let s = 0; s < count; s++) passes[s] = test(s) ? 1 : 0;
+  return { summary, table, passes: (s) => passes[s] === 1 };
 }
 
 /** The connections `conversations` prints, however they were counted. */
@@ -330,12 +347,17 @@ interface CellSizes {
   irtt: number | null;
 }
 
-/** Every connection, counted in columns: the table needs no sequence analysis and keeps nothing per packet. */
-function tableList(summary: ScanSummary, table: ConversationTable): ConversationList {
+/**
+ * Every connection (or those `passes` keeps), counted in columns: the table needs no sequence
+ * analysis and keeps nothing per packet.
+ */
+function tableList(summary: ScanSummary, table: ConversationTable, passes: (stream: number) => boolean = () => true): ConversationList {
   const sized: CellSizes = { endpoints: 0, packets: 0, bytes: 0, start: 0, duration: 0, completeness: 0, irtt: null };
+  const streams: number[] = [];
+  for (let s = 0; s < table.count; s++) if (passes(s)) streams.push(s);
   return {
     total: table.count,
-    streams: Array.from({ length: table.count }, (_, s) => s),
+    streams,
     record: (s) => tableConversationRecord(table, s, summary.firstSec, summary.firstNsec),
     cellSizes(s) {
       const client = table.clientIsA(s) ? 0 : 1;
@@ -382,9 +404,9 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
   let list: ConversationList;
   try {
     if (filter && filter.kind !== 'all') {
-      let passes: (stream: number) => boolean;
-      ({ summary, passes } = matchingStreams(input.open, filter));
-      list = filteredList(summary, passes);
+      const matching = matchingStreams(input.open, filter);
+      summary = matching.summary;
+      list = matching.table ? tableList(summary, matching.table, matching.passes) : filteredList(summary, matching.passes);
     } else {
       const scanned = scanConversations(input.open());
       summary = scanned.summary;
@@ -462,28 +484,47 @@ function runExplain(args: Args, out: Output): ScanSummary {
   const input = new Input(args.file);
   input.reportNotes();
   let index: CaptureIndex;
+  let summary: ScanSummary;
+  /** Connections in the capture, and those explained. */
+  let count: number;
+  let streams: number[];
   // What the chosen connection's segments carried: one more read of that connection (a listing has no payload).
   let carried: (stream: number) => Map<number, string> = () => new Map();
   try {
-    index = indexCapture(input.open);
-    // The connection whose steps are shown: the one asked for, or the only one.
-    const shown = args.stream ?? (index.summary.analyzer.conversations.length === 1 ? 0 : null);
-    if (shown !== null && !input.text && index.summary.analyzer.conversations[shown]) {
-      const catalog = catalogCapture(input.open(), input.open);
-      const lines = carriedLines(streamApp(catalog, shown), args.lang);
-      carried = () => lines;
+    if (args.stream !== null) {
+      // One connection: found by the conversation table's pass and analysed alone, so a big
+      // capture costs one quick pass, not an index of every segment.
+      const catalog = locateStreams(input.open(), input.open, [args.stream]);
+      summary = catalog.summary;
+      count = catalog.conversations.length;
+      if (!catalog.conversations[args.stream]) {
+        throw new UsageError(`no TCP stream ${args.stream} in ${controlsEscaped(args.file)} (it has ${count})`);
+      }
+      index = catalog.streamIndex(args.stream);
+      streams = [args.stream];
+      if (!input.text) {
+        const lines = carriedLines(streamApp(catalog, args.stream), args.lang);
+        carried = () => lines;
+      }
+    } else {
+      index = indexCapture(input.open);
+      summary = index.summary;
+      const convs = index.summary.analyzer.conversations;
+      count = convs.length;
+      streams = convs.map((c) => c.stream);
+      // The only connection has its steps shown.
+      if (count === 1 && !input.text) {
+        const catalog = catalogCapture(input.open(), input.open);
+        const lines = carriedLines(streamApp(catalog, 0), args.lang);
+        carried = () => lines;
+      }
     }
   } finally {
     input.close();
   }
-  const convs = index.summary.analyzer.conversations;
-  if (args.stream !== null && !convs[args.stream]) {
-    throw new UsageError(`no TCP stream ${args.stream} in ${controlsEscaped(args.file)} (it has ${convs.length})`);
-  }
   const drawing = args.format === 'markdown' || args.format === 'mermaid' || args.format === 'svg';
-  let streams = args.stream !== null ? [args.stream] : convs.map((c) => c.stream);
   if (drawing && streams.length !== 1) {
-    throw new UsageError(`--format ${args.format} draws one connection: pick it with --stream N (${controlsEscaped(args.file)} has ${convs.length})`);
+    throw new UsageError(`--format ${args.format} draws one connection: pick it with --stream N (${controlsEscaped(args.file)} has ${count})`);
   }
   if (drawing) streams = streams.slice(0, 1);
   // Steps are shown for one chosen connection; a whole capture gets the summaries.
@@ -503,7 +544,7 @@ function runExplain(args: Args, out: Output): ScanSummary {
           ? ladderMermaid(ladder!, args.lang, lines)
           : ladderSvg(ladder!, args.lang, lines);
     out.line(text.replace(/\n$/, ''));
-    return index.summary;
+    return summary;
   }
   if (args.json) {
     const objects = results.map(({ explanation, ladder, carried: lines }) => {
@@ -526,12 +567,12 @@ function runExplain(args: Args, out: Output): ScanSummary {
       return { ...explanation, text: { summary: n.summary, details: n.details }, ...(steps ? { steps } : {}) };
     });
     out.line(jsonText(args.stream !== null ? objects[0] : objects));
-    return index.summary;
+    return summary;
   }
   for (const { explanation, ladder, carried: lines } of results) {
     for (const line of storyLines(explanation, ladder, lines, args.lang)) out.line(line);
   }
-  return index.summary;
+  return summary;
 }
 
 function runFollowCommand(args: Args, out: Output): ScanSummary {

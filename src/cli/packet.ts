@@ -1,7 +1,7 @@
 import { frameAnatomy, tcpPayloadSpan } from '../core/anatomy/anatomy';
 import { appLayers, streamTlsVersion } from '../core/anatomy/app';
 import { streamApp } from '../core/app/stream';
-import { catalogCapture } from '../core/index/catalog';
+import { locateStreams } from '../core/index/catalog';
 import { hexDumpLines } from '../core/anatomy/hexdump';
 import type { AnatomyField, FrameAnatomy, TcpContext } from '../core/anatomy/types';
 import { viewText } from '../core/anatomy/words';
@@ -10,7 +10,8 @@ import type { ByteSource } from '../core/capture/source';
 import { linkTypeName } from '../core/decode/linktypes';
 import { controlsEscaped } from '../core/escape';
 import type { Lang } from '../core/explain/glossary';
-import { ScanSummary, scanCapture, scanPacketRecords } from '../core/scan';
+import { packetRecord } from '../core/report';
+import { ScanSummary, scanConversations, streamOfFrame } from '../core/scan';
 
 /**
  * `tcp-explainer packet FILE --frame N [--json] [--lang en|zh-cn]`: one frame's anatomy, its
@@ -39,10 +40,15 @@ export function runPacket(file: string, frame: number, json: boolean, lang: Lang
   let anatomy = frameAnatomy(record, lang);
   let summary: ScanSummary;
   const seen: { stream: number | null; context: TcpContext | null } = { stream: null, context: null };
-  if (anatomy.isTcp) {
-    // The connection gives what one frame cannot: relative numbers, the window's scale.
-    summary = scanPacketRecords(open, (packet, rec, f) => {
+  const stream = anatomy.isTcp ? streamOfFrame(open(), frame) : null;
+  if (stream !== null) {
+    // The connection gives what one frame cannot: relative numbers, the window's scale. It is
+    // found by the conversation table's pass and read alone, twice (for its final window scale).
+    const catalog = locateStreams(open(), open, [stream]);
+    summary = catalog.summary;
+    catalog.readStreamTwice(stream, (rec, f, seg, flow, peer) => {
       if (rec.frame !== frame) return;
+      const packet = packetRecord(rec, f, seg, flow, peer);
       seen.stream = packet.stream;
       seen.context = { relSeq: packet.seq, relAck: f.flags & 0x010 ? packet.ack : null, window: packet.win, scaleFactor: packet.win_scale };
     });
@@ -50,11 +56,12 @@ export function runPacket(file: string, frame: number, json: boolean, lang: Lang
     const span = tcpPayloadSpan(anatomy);
     if (seen.context && seen.stream !== null && span && span.length > 0) {
       // Which messages start, go on or repeat here is known only from the whole connection, re-read as Follow does.
-      const apps = streamApp(catalogCapture(open(), open), seen.stream);
+      const apps = streamApp(catalog, seen.stream);
       anatomy.layers.push(...appLayers(anatomy.bytes, span, seen.context.relSeq, apps.frames.get(frame), lang, streamTlsVersion(apps)));
     }
   } else {
-    summary = scanCapture(open());
+    // The capture's summary (what was skipped or damaged) from the quick pass that counts connections.
+    summary = scanConversations(open()).summary;
   }
   if (json) out.line(packetJson(anatomy, seen.stream));
   else printPacket(anatomy, seen.stream, lang, out);

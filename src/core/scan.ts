@@ -51,6 +51,8 @@ export interface ScanOptions {
    * with no sequence analysis (onSegment is not called, and the summary's analyzer stays empty).
    */
   table?: ConversationTable;
+  /** With a table: called for every TCP segment with the connection (tcp.stream) it was counted in. */
+  onCounted?: (record: CaptureRecord, stream: number) => void;
   /**
    * The reader's null means "nothing more for now" (a capture still being written, read by a
    * ResumableReader): step returns false without ending, and a later step goes on from there.
@@ -74,6 +76,22 @@ export function scanCapture(source: ByteSource, options: ScanOptions = {}): Scan
 export function scanConversations(source: ByteSource, options: Omit<ScanOptions, 'table' | 'onSegment'> = {}): { summary: ScanSummary; table: ConversationTable } {
   const table = new ConversationTable();
   return { summary: scanRecords(openCapture(source, options.pageSize), source.size, { ...options, table }), table };
+}
+
+/**
+ * The tcp.stream of frame `frame`, from the conversation table's pass read only as far as that
+ * frame (streams are numbered in the order they begin); null when it is not a TCP segment.
+ */
+export function streamOfFrame(source: ByteSource, frame: number): number | null {
+  let found: number | null = null;
+  const scanner = new Scanner(openCapture(source), source.size, {
+    table: new ConversationTable(),
+    onCounted(rec, stream) {
+      if (rec.frame === frame) found = stream;
+    },
+  });
+  while (found === null && scanner.step(4096));
+  return found;
 }
 
 /** scanCapture over any reader of records (`size` is its total, for progress). */
@@ -135,6 +153,7 @@ export class Scanner {
     const { reader, summary, analyzer, decoded, options, every } = this;
     const onSegment = options.onSegment;
     const table = options.table;
+    const onCounted = options.onCounted;
     for (let k = 0; k < frames; k++) {
       const rec = reader.next();
       if (!rec) {
@@ -161,7 +180,8 @@ export class Scanner {
         if (!decoded.headerValid) bump(summary.damaged, decoded.reason, 1);
         else if (decoded.truncated) bump(summary.damaged, 'TCP segment cut short by the snapshot length', 1);
         if (table) {
-          table.segment(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
+          const stream = table.segment(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
+          if (onCounted) onCounted(rec, stream);
         } else {
           const seg = analyzer.analyse(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
           if (onSegment) onSegment(rec, decoded, seg);

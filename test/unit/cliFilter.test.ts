@@ -46,6 +46,30 @@ describe('tcp-explainer -Y (issue 10)', () => {
     assert.deepEqual(streamsOf(byPort.stdout), [7, 9]);
   });
 
+  it('a filter of addresses, ports, streams and times prints what the analysed pass prints', () => {
+    // The same filter made to need the analysis (an opening is always one or the other): the
+    // CLI answers the first from the conversation table, the second from the catalog.
+    const analysed = (e: string) => `(${e}) and (opening == "mid-stream" or opening != "mid-stream")`;
+    const cases: Array<[string, string]> = [
+      [many, 'tcp.stream >= 3 && tcp.stream < 6 || tcp.stream == 100'],
+      [many, 'tcp.srcport > 40000 and frame.time_relative < 5'],
+      [fixture('03_conn_refused_loopback_v4_v6.pcap'), 'ipv6 or tcp.completeness & 4'],
+      [fixture('07_loss10pct_600KB_client_side.pcap'), 'ip.dst == 10.7.2.0/24 and tcp.dstport == 9000'],
+    ];
+    for (const [file, e] of cases) {
+      for (const command of ['conversations', 'packets']) {
+        for (const format of [[], ['--json']]) {
+          const counted = cli(command, file, ...format, '-Y', e);
+          const full = cli(command, file, ...format, '-Y', analysed(e));
+          assert.equal(counted.status, 0, counted.stderr);
+          assert.equal(counted.stdout, full.stdout, `${command} ${format.join(' ')} -Y ${e}`);
+          assert.equal(counted.stderr, full.stderr);
+        }
+      }
+      assert.notEqual(cli('conversations', file, '--json', '-Y', e).stdout.trim(), '[]', `${e} passes some connection`);
+    }
+  });
+
   it("the table's first line counts packets and connections in words that agree with the number", () => {
     const one = cli('conversations', fixture('01_http_node_conn_close.pcap'));
     assert.equal(one.status, 0, one.stderr);

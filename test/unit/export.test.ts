@@ -119,6 +119,29 @@ describe('explanations taken elsewhere', () => {
     assert.match(many.stderr, /draws one connection: pick it with --stream N/);
   });
 
+  it('explain --stream N (the connection found by the quick count and read alone) draws what the whole index draws', () => {
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    // A reused 4-tuple's second connection, a refused IPv6 one, a lossy transfer, one begun mid-stream.
+    const cases: Array<[string, number]> = [
+      ['09_many_short_connections_200_plus_20_port_reuse.pcap', 201],
+      ['09_many_short_connections_200_plus_20_port_reuse.pcapng', 7],
+      ['03_conn_refused_loopback_v4_v6.pcap', 1],
+      ['07_loss10pct_600KB_client_side.pcapng', 0],
+      ['10_capture_started_mid_connection.pcap', 0],
+    ];
+    for (const [name, stream] of cases) {
+      const bytes = new Uint8Array(fs.readFileSync(fixture(name)));
+      const index = indexCapture(() => new MemorySource(bytes));
+      const ladder = buildLadder(index, { stream, numbers: 'relative' });
+      const app = streamApp(catalogCapture(new MemorySource(bytes)), stream);
+      for (const lang of ['en', 'zh-cn'] as const) {
+        const r = spawnSync(process.execPath, [cli, 'explain', fixture(name), '--stream', String(stream), '--format', 'markdown', '--lang', lang], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, explanationMarkdown(explainConnection(index, stream), ladder, lang, carriedLines(app, lang)), `${name} stream ${stream} (${lang})`);
+      }
+    }
+  });
+
   it('explain --json gives options, iRTT, bytes and events besides the scenario', () => {
     const cli = path.join(ROOT, 'dist', 'cli.js');
     const r = spawnSync(process.execPath, [cli, 'explain', fixture('14_ecn_negotiated_http.pcap'), '--stream', '0', '--json'], { encoding: 'utf8' });

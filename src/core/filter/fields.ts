@@ -76,6 +76,11 @@ export interface FieldDef {
   /** name: the getter and the names it may hold. */
   readonly text?: Get<string>;
   readonly names?: readonly string[];
+  /**
+   * Known only after the sequence analysis and the classification of the whole connection
+   * (opening, closing, tcp.analysis.*): a pass that only counts connections cannot answer it.
+   */
+  readonly analysed?: true;
 }
 
 // Records, not arrays: adding a scenario without naming it here fails to compile.
@@ -125,6 +130,9 @@ function addr(name: string, ipv6Only: boolean, ...addresses: Get<ArrayLike<numbe
 function flag(name: string, exists: Get<boolean>): FieldDef {
   return { name, type: 'flag', exists };
 }
+function analysisFlag(name: string, exists: Get<boolean>): FieldDef {
+  return { name, type: 'flag', exists, analysed: true };
+}
 
 const client: Get<ArrayLike<number>> = (c) => c.clientAddr;
 const server: Get<ArrayLike<number>> = (c) => c.serverAddr;
@@ -150,11 +158,11 @@ const DEFS: FieldDef[] = [
   addr('ipv6.addr', true, client, server),
   addr('ipv6.src', true, client),
   addr('ipv6.dst', true, server),
-  { name: 'opening', type: 'name', exists: always, text: (c) => c.opening, names: OPENING_NAMES },
-  { name: 'closing', type: 'name', exists: always, text: (c) => c.closing, names: CLOSING_NAMES },
+  { name: 'opening', type: 'name', exists: always, text: (c) => c.opening, names: OPENING_NAMES, analysed: true },
+  { name: 'closing', type: 'name', exists: always, text: (c) => c.closing, names: CLOSING_NAMES, analysed: true },
   // Any analysis flag at all, as Wireshark's tcp.analysis.flags (window updates included).
-  flag('tcp.analysis.flags', (c) => c.analysis !== 0),
-  ...[...ANALYSIS_FLAG_MASKS].map(([name, mask]) => flag(`tcp.analysis.${name}`, (c) => (c.analysis & mask) !== 0)),
+  analysisFlag('tcp.analysis.flags', (c) => c.analysis !== 0),
+  ...[...ANALYSIS_FLAG_MASKS].map(([name, mask]) => analysisFlag(`tcp.analysis.${name}`, (c) => (c.analysis & mask) !== 0)),
 ];
 
 export const FIELDS: ReadonlyMap<string, FieldDef> = new Map(DEFS.map((d) => [d.name, d]));

@@ -77,6 +77,32 @@ export function parseFilter(text: string, stats: FilterParseStats = { steps: 0 }
   }
 }
 
+/**
+ * Whether testing a connection needs the sequence analysis and the application parsers: plain
+ * words (they also search what a connection carried), opening, closing and tcp.analysis.*.
+ * Any other filter a conversation table answers, from a pass that only counts connections
+ * (tcp-explainer `conversations`, several times faster on a big capture).
+ */
+export function filterNeedsAnalysis(f: CompiledFilter): boolean {
+  if (f.kind === 'words') return true;
+  return f.expr !== null && exprNeedsAnalysis(f.expr);
+}
+
+function exprNeedsAnalysis(e: FilterExpr): boolean {
+  switch (e.kind) {
+    case 'or':
+    case 'and':
+      return e.items.some(exprNeedsAnalysis);
+    case 'not':
+      return exprNeedsAnalysis(e.item);
+    default: {
+      // A field the parser let through is known; were it not, the full pass answers it safely.
+      const def = FIELDS.get(e.field);
+      return def === undefined || def.analysed === true;
+    }
+  }
+}
+
 /** An error's words in the reader's language, with its place. */
 export function formatFilterError(e: Pick<FilterError, 'offset' | 'id' | 'args'>, lang: Lang = 'en'): string {
   return filterMessageAt(e.id, e.args, e.offset, lang);

@@ -6,8 +6,10 @@ import { ByteSource } from '../capture/source';
 import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from '../capture/types';
 import { Scenario, ScenarioTracker } from '../explain/scenario';
 import { Lang } from '../explain/glossary';
-import { ScanSummary, Scanner, SegmentVisitor, scanRecords } from '../scan';
-import { TcpConversation } from '../tcp/analysis';
+import { ScanSummary, Scanner, SegmentVisitor, readSegmentsTwice, scanRecords } from '../scan';
+import { HalfFlow, SegmentAnalysis, TcpConversation } from '../tcp/analysis';
+import type { DecodedFrame } from '../decode/frame';
+import { ConversationTable } from '../tcp/conversationTable';
 import { CaptureIndex, indexRecords } from './captureIndex';
 
 /**
@@ -162,8 +164,15 @@ export class CaptureCatalog {
     private readonly reopen: () => ByteSource,
   ) {}
 
+  /** Set by locateStreams: the connections it analysed, each at its stream number. */
+  private located: readonly TcpConversation[] | null = null;
+
+  /**
+   * Every connection, by stream number. A catalog made by locateStreams has a place for every
+   * connection (the length is their count) and holds only the ones it was asked for.
+   */
   get conversations(): readonly TcpConversation[] {
-    return this.summary.analyzer.conversations;
+    return this.located ?? this.summary.analyzer.conversations;
   }
 
   analysisOf(stream: number): number {
@@ -231,6 +240,86 @@ export class CaptureCatalog {
       },
     });
   }
+
+  /**
+   * Reads one connection's segments twice, as scanPacketRecords reads a capture: `visit` gets
+   * each (bytes valid during the call only) with its direction's and the peer's half-flows as
+   * they stand at the connection's end (final bases and window scale).
+   */
+  readStreamTwice(stream: number, visit: (rec: CaptureRecord, f: DecodedFrame, seg: SegmentAnalysis, finalFlow: HalfFlow, finalPeer: HalfFlow) => void): void {
+    const conv = this.conversations[stream];
+    if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
+    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
+    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
+    const rereader = this.rereader;
+    readSegmentsTwice(() => ({ reader: new StreamRecords(rereader, at), size: at.offsets.length }), visit, undefined, undefined, {
+      streamBase: stream,
+      firstReusesPorts: conv.startedByReuse,
+    });
+  }
+
+  /**
+   * Analyses connection `stream` alone, from the segments `locations` holds for it, as a view
+   * reads it again; its scenario tracker and analysis bits are filled on the way (locateStreams).
+   */
+  analyseAlone(stream: number, startedByReuse: boolean): TcpConversation | undefined {
+    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
+    if (at.offsets.length === 0) return undefined;
+    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
+    const tracker = (this.trackers[stream] = new ScenarioTracker());
+    let bits = 0;
+    const summary = scanRecords(new StreamRecords(this.rereader, at), at.offsets.length, {
+      streamBase: stream,
+      firstReusesPorts: startedByReuse,
+      onSegment(rec, f, seg) {
+        bits |= seg.flags;
+        tracker.add(seg.fromA, f.flags, f.payloadLen, f.seq, f.ack, rec.tsSec, rec.tsNsec);
+      },
+    });
+    this.analysis[stream] = bits;
+    summary.analyzer.close();
+    return summary.analyzer.conversationOf(stream);
+  }
+
+  /** Used by locateStreams: the catalog answers for these connections only. */
+  useLocated(conversations: readonly TcpConversation[]): void {
+    this.located = conversations;
+  }
+}
+
+/**
+ * Some connections of a capture, found without analysing the others: one pass of the
+ * conversation table (the count `tcp-explainer conversations` makes, several times faster than
+ * the analysis) keeps where each segment of the `wanted` streams is; then each of them is
+ * analysed alone, as a view reads a connection again (tests hold that equal to the whole pass).
+ * The catalog's summary is the table pass's (the same as the analysis', also tested); its
+ * `conversations` has a place for every connection and holds the wanted ones that exist.
+ * For the command line's views of one connection (follow, explain, graph, packet).
+ */
+export function locateStreams(source: ByteSource, reopen: () => ByteSource, wanted: Iterable<number>): CaptureCatalog {
+  const want = new Set(wanted);
+  const reader = openCapture(source);
+  const catalog = new CaptureCatalog(reader, reopen);
+  const table = new ConversationTable();
+  const { locations, firstSegment, lastSegment } = catalog;
+  catalog.summary = scanRecords(reader, source.size, {
+    table,
+    onCounted(rec, stream) {
+      if (!want.has(stream)) return;
+      if (firstSegment[stream] === undefined) firstSegment[stream] = locations.count;
+      lastSegment[stream] = locations.count;
+      locations.push(rec.fileOffset, rec.ordinal, stream);
+    },
+  });
+  locations.trim();
+  const conversations: TcpConversation[] = new Array<TcpConversation>(table.count);
+  for (const stream of [...want].sort((a, b) => a - b)) {
+    if (!Number.isSafeInteger(stream) || stream < 0 || stream >= table.count) continue;
+    const conv = catalog.analyseAlone(stream, table.startedByReuse[stream] === 1);
+    if (conv) conversations[stream] = conv;
+  }
+  catalog.useLocated(conversations);
+  return catalog;
 }
 
 /** A catalogue being made: `step(n)` reads up to n more frames; the catalog grows as it goes. */

@@ -53,6 +53,8 @@ export class ConversationTable {
   firstRttNs = new Float64Array(0);
   /** Who sent the first pure SYN: 0 nobody, 1 A, 2 B. */
   synSender = new Uint8Array(0);
+  /** 1 when the connection began with a SYN of another ISN on ports an earlier one used (TcpConversation.startedByReuse). */
+  startedByReuse = new Uint8Array(0);
 
   /** Open addressing: row + 1 of the newest connection on a 4-tuple, 0 = empty. */
   private slots = new Int32Array(1 << 12);
@@ -60,8 +62,11 @@ export class ConversationTable {
 
   private readonly words = new Int32Array(8);
 
-  /** Counts one TCP segment (file order). `frameLen` is its length on the wire. */
-  segment(frame: number, sec: number, nsec: number, frameLen: number, f: DecodedFrame): void {
+  /**
+   * Counts one TCP segment (file order). `frameLen` is its length on the wire. Returns the
+   * segment's connection (its tcp.stream), counted or not.
+   */
+  segment(frame: number, sec: number, nsec: number, frameLen: number, f: DecodedFrame): number {
     const d = f.data;
     const v6 = f.addrLen === 16;
     const w = this.words;
@@ -102,6 +107,7 @@ export class ConversationTable {
       c = this.create(frame, sec, nsec, f.addrLen, sport, dport, srcGreater);
       this.slots[slot] = c + 1;
       this.completeness[c] = C_SYN;
+      this.startedByReuse[c] = 1;
       fwd = 2 * c + (srcGreater ? 0 : 1);
     }
     const fromA = this.isA(c, sport);
@@ -111,7 +117,7 @@ export class ConversationTable {
     this.lastFrame[c] = frame;
     this.lastSec[c] = sec;
     this.lastNsec[c] = nsec;
-    if (f.tcpHeaderLen < 20) return; // neither counted nor analysed, as in tshark
+    if (f.tcpHeaderLen < 20) return c; // neither counted nor analysed, as in tshark
     this.packets[dir]++;
     this.bytes[dir] += frameLen;
     this.payloadBytes[dir] += f.payloadLen;
@@ -146,6 +152,7 @@ export class ConversationTable {
         this.firstRttNs[c] = (sec - this.mruSynSec[c]!) * 1e9 + (nsec - this.mruSynNsec[c]!);
       }
     }
+    return c;
   }
 
   /** tcp.completeness as tshark -2 shows it on the last segment (TcpConversation.displayedCompleteness). */
@@ -181,6 +188,17 @@ export class ConversationTable {
     if (this.addrLen[c] !== 4) return this.address(c, side).length + 3 + decimalDigits(port);
     const x = (side === 0 ? this.addrA : this.addrB)[4 * c]!;
     return decimalDigits(x >>> 24) + decimalDigits((x >>> 16) & 0xff) + decimalDigits((x >>> 8) & 0xff) + decimalDigits(x & 0xff) + 4 + decimalDigits(port);
+  }
+
+  /** One end's address as four big-endian words (IPv4 in the first, the others 0), into `out`. */
+  addressWords(c: number, side: 0 | 1, out: number[]): void {
+    const words = side === 0 ? this.addrA : this.addrB;
+    for (let i = 0; i < 4; i++) out[i] = words[4 * c + i]!;
+  }
+
+  /** 4 or 16. */
+  addressLength(c: number): number {
+    return this.addrLen[c]!;
   }
 
   port(c: number, side: 0 | 1): number {
@@ -291,6 +309,7 @@ export class ConversationTable {
     this.mruSynNsec = grownF64(this.mruSynNsec, n);
     this.firstRttNs = grownF64(this.firstRttNs, n);
     this.synSender = grownU8(this.synSender, n);
+    this.startedByReuse = grownU8(this.startedByReuse, n);
     this.capacity = n;
   }
 }

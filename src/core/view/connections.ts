@@ -2,10 +2,12 @@ import { endpointText } from '../decode/address';
 import type { Lang } from '../explain/glossary';
 import { scenarioShort } from '../explain/scenario';
 import { ConnectionFields } from '../filter/fields';
-import { CompiledFilter, FilterError, parseFilter } from '../filter/filter';
+import { CompiledFilter, FilterError, filterNeedsAnalysis, parseFilter } from '../filter/filter';
 import { CaptureCatalog } from '../index/catalog';
 import { secondsBetween, spanSeconds } from '../report';
+import type { ScanSummary } from '../scan';
 import { TcpConversation } from '../tcp/analysis';
+import { ConversationTable } from '../tcp/conversationTable';
 import type { ConnectionRow, SortKey, TableQuery } from '../../shared/protocol';
 import { finsBothWays, outcome } from './timeline';
 
@@ -156,6 +158,77 @@ export function streamFilter(catalog: CaptureCatalog, filter: CompiledFilter): (
     const conv = catalog.conversations[stream];
     return conv !== undefined && filter.test(fields.load(catalog, conv));
   };
+}
+
+/**
+ * One connection of a conversation table (a pass without the sequence analysis) as a filter
+ * sees it: every field but those only the analysis knows, which a caller has ruled out with
+ * filterNeedsAnalysis. The values are the ones FieldsOf reads from the analysis; a test holds
+ * the two filters equal on every capture.
+ */
+class TableFieldsOf implements ConnectionFields {
+  readonly clientAddr = [0, 0, 0, 0];
+  readonly serverAddr = [0, 0, 0, 0];
+  stream = 0;
+  ipVersion: 4 | 6 = 4;
+  clientPort = 0;
+  serverPort = 0;
+  completeness = 0;
+  start = 0;
+
+  constructor(
+    private readonly table: ConversationTable,
+    private readonly summary: ScanSummary,
+  ) {}
+
+  load(c: number): this {
+    const t = this.table;
+    const client = t.clientIsA(c) ? 0 : 1;
+    const server = client === 0 ? 1 : 0;
+    this.stream = c;
+    this.ipVersion = t.addressLength(c) === 16 ? 6 : 4;
+    t.addressWords(c, client, this.clientAddr);
+    t.addressWords(c, server, this.serverAddr);
+    this.clientPort = t.port(c, client);
+    this.serverPort = t.port(c, server);
+    this.completeness = t.displayedCompleteness(c);
+    this.start = secondsBetween(this.summary.firstSec, this.summary.firstNsec, t.firstSec[c]!, t.firstNsec[c]!);
+    return this;
+  }
+  get opening(): never {
+    return notCounted('opening');
+  }
+  get closing(): never {
+    return notCounted('closing');
+  }
+  get analysis(): never {
+    return notCounted('tcp.analysis');
+  }
+  get clientText(): string {
+    return this.endText(this.table.clientIsA(this.stream) ? 0 : 1);
+  }
+  get serverText(): string {
+    return this.endText(this.table.clientIsA(this.stream) ? 1 : 0);
+  }
+  private endText(side: 0 | 1): string {
+    return endpointText({ address: this.table.address(this.stream, side), port: this.table.port(this.stream, side) }).toLowerCase();
+  }
+}
+
+function notCounted(field: string): never {
+  throw new Error(`${field} is known only after the sequence analysis: this filter needs a catalog (filterNeedsAnalysis)`);
+}
+
+/**
+ * A compiled filter as a test of the stream numbers of a conversation table, for a filter that
+ * needs no analysis (filterNeedsAnalysis is false): it passes the streams streamFilter passes
+ * over a catalog of the same capture.
+ */
+export function tableStreamFilter(table: ConversationTable, summary: ScanSummary, filter: CompiledFilter): (stream: number) => boolean {
+  if (filter.kind === 'all') return () => true;
+  if (filterNeedsAnalysis(filter)) throw new Error(`the filter "${filter.text}" needs the sequence analysis: test it over a catalog (streamFilter)`);
+  const fields = new TableFieldsOf(table, summary);
+  return (stream) => Number.isInteger(stream) && stream >= 0 && stream < table.count && filter.test(fields.load(stream));
 }
 
 /** The table's rows for a query: the filter applied, then the sort (ties by stream). */
