@@ -1,8 +1,8 @@
 // Benchmark for the command line's views of one connection on a big capture (issue 10): on
 // the 2.2 GB bench capture (made by `npm run bench` or here if missing), the last connection's
-// `follow`, `explain --stream`, `graph` and `packet --frame`, and `conversations -Y` with a
-// filter the conversation table answers and with one that needs the analysis, each beside
-// plain `conversations` (the quick count they all start with). Prints wall and CPU time and
+// `follow`, `explain --stream`, `graph`, `packet --frame` and `packets -Y`, and
+// `conversations -Y` with a filter the conversation table answers and with one that needs the
+// analysis, each beside plain `conversations` (the quick count they all start with). Prints wall and CPU time and
 // peak RSS (medians of --runs, 3 by default) and the ratio to `conversations`.
 //
 //   npm run bench:one        (builds dist/ first)
@@ -49,6 +49,7 @@ const cases = [
   [`explain --stream ${stream}`, ['explain', capture, '--stream', String(stream)]],
   [`graph --stream ${stream} (tcptrace, csv)`, ['graph', capture, '--stream', String(stream), '--kind', 'tcptrace', '--format', 'csv']],
   [`packet --frame ${frame}`, ['packet', capture, '--frame', String(frame)]],
+  [`packets -Y 'tcp.stream == ${stream}'`, ['packets', capture, '-Y', `tcp.stream == ${stream}`]],
   [`conversations -Y 'tcp.stream == ${stream}'`, ['conversations', capture, '-Y', `tcp.stream == ${stream}`]],
   [`  the same, needing the analysis`, ['conversations', capture, '-Y', `tcp.stream == ${stream} and (opening == "mid-stream" or opening != "mid-stream")`]],
 ];

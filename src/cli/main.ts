@@ -15,6 +15,7 @@ import {
   secondsBetween,
   tableConversationRecord,
   segmentTimeTexts,
+  packetRecord,
 } from '../core/report';
 import { PacketRecordVisitor, ScanSummary, scanConversations, scanPacketRecords } from '../core/scan';
 import { ConversationTable, decimalDigits } from '../core/tcp/conversationTable';
@@ -258,6 +259,12 @@ function reportProblems(file: string, summary: ScanSummary): void {
   }
 }
 
+/**
+ * `packets -Y` reads the passing connections alone when there are at most this many (each
+ * holds two analyses while it is read); more take the two passes over the whole capture.
+ */
+const LOCATED_STREAMS_MAX = 4096;
+
 function runPackets(file: string, json: boolean, filter: CompiledFilter | null, out: Output): ScanSummary {
   let t0Sec = 0;
   let t0Nsec = 0;
@@ -266,7 +273,8 @@ function runPackets(file: string, json: boolean, filter: CompiledFilter | null, 
   const open = input.open;
   try {
     // With -Y, a first pass finds the connections that pass; their segments are printed.
-    const passes = filter && filter.kind !== 'all' ? matchingStreams(open, filter).passes : null;
+    const matching = filter && filter.kind !== 'all' ? matchingStreams(open, filter) : null;
+    const passes = matching?.passes ?? null;
     const apps = new PacketApps((line) => out.line(line));
     const onRecord: PacketRecordVisitor = (packet, rec, f, seg) => {
       if (passes && !passes(packet.stream)) return;
@@ -285,6 +293,20 @@ function runPackets(file: string, json: boolean, filter: CompiledFilter | null, 
       // What the segment carried ends the line, once known (see PacketApps).
       apps.add(rec, f, seg, (app) => withCarried(line, appLineText(app)));
     };
+    if (matching) {
+      const wanted: number[] = [];
+      for (let s = 0; s < matching.count; s++) if (matching.passes(s)) wanted.push(s);
+      if (wanted.length === 0) return matching.summary;
+      if (wanted.length <= LOCATED_STREAMS_MAX) {
+        // A few connections: found by the quick count and read alone, not the whole capture twice.
+        const catalog = locateStreams(open(), open, wanted);
+        t0Sec = catalog.summary.firstSec;
+        t0Nsec = catalog.summary.firstNsec;
+        catalog.readLocatedTwice((rec, f, seg, flow, peer) => onRecord(packetRecord(rec, f, seg, flow, peer), rec, f, seg, flow));
+        apps.finish();
+        return catalog.summary;
+      }
+    }
     // Times count from the capture's first frame, as Wireshark's Time column does.
     const summary = scanPacketRecords(open, onRecord, (firstPass) => {
       t0Sec = firstPass.firstSec;
@@ -307,7 +329,7 @@ const ACK_RTT_JSON = /("ack_rtt":)-?[\d.]+(?:e[-+]?\d+)?/;
  * table `conversations` counts with answers it (with its `table`), several times faster on a
  * big capture. Opening, closing, tcp.analysis.* and plain words classify each connection.
  */
-function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summary: ScanSummary; passes: (stream: number) => boolean; table: ConversationTable | null } {
+function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summary: ScanSummary; count: number; passes: (stream: number) => boolean; table: ConversationTable | null } {
   let summary: ScanSummary;
   let table: ConversationTable | null = null;
   let count: number;
@@ -324,7 +346,7 @@ function matchingStreams(open: () => ByteSource, filter: CompiledFilter): { summ
   }
   const passes = new Uint8Array(count);
   for (let s = 0; s < count; s++) passes[s] = test(s) ? 1 : 0;
-  return { summary, table, passes: (s) => passes[s] === 1 };
+  return { summary, count, table, passes: (s) => passes[s] === 1 };
 }
 
 /** The connections `conversations` prints, however they were counted. */

@@ -79,6 +79,31 @@ describe('tcp-explainer -Y (issue 10)', () => {
     assert.match(filtered.stdout.split('\n')[0]!, /; 220 TCP connections$/);
   });
 
+  it('packets -Y reads the passing connections alone and prints what the whole capture prints for them', () => {
+    const cases: Array<[string, string]> = [
+      ['09_many_short_connections_200_plus_20_port_reuse.pcap', 'tcp.stream in {0 5 201 219}'],
+      ['09_many_short_connections_200_plus_20_port_reuse.pcapng', 'closing == "three-segment-close" and tcp.stream in {3..9 100 150..160 219}'],
+      ['07_loss10pct_600KB_client_side.pcapng', 'tcp.analysis.retransmission'],
+      ['02_http_keepalive_5req_client_close.pcap', 'GET'],
+      ['03_conn_refused_loopback_v4_v6.pcap', 'ipv6'],
+    ];
+    for (const [name, e] of cases) {
+      // Text lines: frame, time, stream first; what a segment carried is known from its connection.
+      const all = cli('packets', fixture(name));
+      const some = cli('packets', fixture(name), '-Y', e);
+      assert.equal(some.status, 0, some.stderr);
+      const lines = some.stdout.replace(/\n$/, '').split('\n').filter((l) => l !== '');
+      const kept = new Set(lines.map((l) => l.trim().split(/\s+/)[2]));
+      assert.ok(kept.size > 0, `${name}: ${e} passes some connection`);
+      const expected = all.stdout.split('\n').filter((l) => l !== '' && kept.has(l.trim().split(/\s+/)[2]));
+      assert.deepEqual(lines, expected, `${name}: ${e}`);
+      const json = cli('packets', fixture(name), '--json', '-Y', e);
+      const allJson = cli('packets', fixture(name), '--json').stdout.trim().split('\n');
+      const keptJson = new Set(streamsOf(json.stdout));
+      assert.deepEqual(json.stdout.trim().split('\n'), allJson.filter((l) => keptJson.has((JSON.parse(l) as { stream: number }).stream)), `${name}: ${e} (json)`);
+    }
+  });
+
   it('a wrong expression is a usage error that shows where', () => {
     const r = cli('conversations', many, '-Y', 'tcp.port == ');
     assert.equal(r.status, 2);

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { MemorySource } from '../../src/core/capture/source';
 import { CaptureFormatError } from '../../src/core/capture/types';
 import { CaptureCatalog, catalogCapture, locateStreams } from '../../src/core/index/catalog';
-import { conversationRecord } from '../../src/core/report';
+import { conversationRecord, packetRecord } from '../../src/core/report';
+import { scanSegmentsTwice } from '../../src/core/scan';
 import { FIXTURES, SHARED, listCaptures, sharedAvailable } from '../helpers/paths';
 
 /**
@@ -68,6 +69,28 @@ function compare(file: string): number {
   return n;
 }
 
+/** Several connections read twice in file order (packets -Y) against the whole capture read twice. */
+function compareTwice(file: string): number {
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const open = () => new MemorySource(bytes);
+  const whole: string[] = [];
+  try {
+    scanSegmentsTwice(open, (rec, f, seg, flow, peer) => whole.push(`${seg.conversation.stream} ${JSON.stringify(packetRecord(rec, f, seg, flow, peer))}`));
+  } catch (e) {
+    if (e instanceof CaptureFormatError) return 0;
+    throw e;
+  }
+  const n = new Set(whole.map((l) => l.slice(0, l.indexOf(' ')))).size;
+  // Every other connection, and the last: connections read together, not each alone.
+  const wanted = new Set<number>([n - 1]);
+  for (let s = 0; s < n; s += 2) wanted.add(s);
+  const located = locateStreams(open(), open, wanted);
+  const seen: string[] = [];
+  located.readLocatedTwice((rec, f, seg, flow, peer) => seen.push(`${seg.conversation.stream} ${JSON.stringify(packetRecord(rec, f, seg, flow, peer))}`));
+  assert.deepEqual(seen, whole.filter((l) => wanted.has(Number(l.slice(0, l.indexOf(' '))))), path.basename(file));
+  return seen.length;
+}
+
 function compareAll(files: string[], what: string): void {
   let streams = 0;
   for (const f of files) streams += compare(f);
@@ -81,6 +104,14 @@ describe('one connection found by the conversation table and analysed alone (iss
     const files = listCaptures(FIXTURES);
     assert.ok(files.length > 20);
     compareAll(files, 'fixtures');
+  });
+
+  it('several read together, twice, in file order, are what the whole capture read twice gives them', () => {
+    let n = 0;
+    for (const f of listCaptures(FIXTURES)) n += compareTwice(f);
+    console.log(`      ${n} segments of the fixtures' connections read together, all equal`);
+    if (sharedAvailable()) for (const f of listCaptures(SHARED)) compareTwice(f);
+    assert.ok(n > 5000);
   });
 
   it('and on every shared capture: ours, public and malformed', function () {

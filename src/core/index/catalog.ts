@@ -7,8 +7,8 @@ import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from '../cap
 import { Scenario, ScenarioTracker } from '../explain/scenario';
 import { Lang } from '../explain/glossary';
 import { ScanSummary, Scanner, SegmentVisitor, readSegmentsTwice, scanRecords } from '../scan';
-import { HalfFlow, SegmentAnalysis, TcpConversation } from '../tcp/analysis';
-import type { DecodedFrame } from '../decode/frame';
+import { HalfFlow, SegmentAnalysis, TcpAnalyzer, TcpConversation } from '../tcp/analysis';
+import { DecodedFrame, FrameKind, decodeFrame } from '../decode/frame';
 import { ConversationTable } from '../tcp/conversationTable';
 import { CaptureIndex, indexRecords } from './captureIndex';
 
@@ -56,6 +56,17 @@ export class SegmentLocations {
     this.offsets[last] = this.offsets[last]!.slice(0, this.used);
     this.frames[last] = this.frames[last]!.slice(0, this.used);
     this.streams[last] = this.streams[last]!.slice(0, this.used);
+  }
+
+  /** Every segment held, in file order. */
+  forEach(visit: (offset: number, frame: number, stream: number) => void): void {
+    for (let c = 0; c < this.offsets.length; c++) {
+      const n = c === this.offsets.length - 1 ? this.used : this.offsets[c]!.length;
+      const offsets = this.offsets[c]!;
+      const frames = this.frames[c]!;
+      const streams = this.streams[c]!;
+      for (let i = 0; i < n; i++) visit(offsets[i]!, frames[i]!, streams[i]!);
+    }
   }
 
   /** Bytes held by the arrays (allocated, not only used). */
@@ -256,6 +267,40 @@ export class CaptureCatalog {
       streamBase: stream,
       firstReusesPorts: conv.startedByReuse,
     });
+  }
+
+  /**
+   * Every located segment (all of a catalog made by locateStreams), in file order, read twice
+   * as scanPacketRecords reads a capture, each connection analysed alone as readStreamTwice
+   * analyses it: `visit` gets each segment (bytes valid during the call only) with its
+   * direction's and the peer's half-flows as they stand at its connection's end. Memory: two
+   * analyses per connection located, so for a few thousand connections at most.
+   */
+  readLocatedTwice(visit: (rec: CaptureRecord, f: DecodedFrame, seg: SegmentAnalysis, finalFlow: HalfFlow, finalPeer: HalfFlow) => void): void {
+    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
+    const rereader = this.rereader;
+    const decoded = new DecodedFrame();
+    const pass = (final: Map<number, TcpAnalyzer> | null): Map<number, TcpAnalyzer> => {
+      const analyzers = new Map<number, TcpAnalyzer>();
+      this.locations.forEach((offset, frame, stream) => {
+        let analyzer = analyzers.get(stream);
+        if (!analyzer) {
+          analyzer = new TcpAnalyzer(stream, this.conversations[stream]?.startedByReuse ?? false);
+          analyzers.set(stream, analyzer);
+        }
+        rereader.seek(offset, frame);
+        const rec = rereader.next();
+        if (!rec || decodeFrame(rec.linkType, rec.data, rec.origLen, decoded) !== FrameKind.Tcp) {
+          throw new Error(`the capture changed: no TCP segment at offset ${offset} any more`);
+        }
+        const seg = analyzer.analyse(rec.frame, rec.tsSec, rec.tsNsec, rec.origLen, decoded);
+        if (!final) return;
+        const conv = final.get(stream)!.conversationOf(seg.conversation.stream) ?? seg.conversation;
+        visit(rec, decoded, seg, seg.inFlow1 ? conv.flow1 : conv.flow2, seg.inFlow1 ? conv.flow2 : conv.flow1);
+      });
+      return analyzers;
+    };
+    pass(pass(null));
   }
 
   /**
