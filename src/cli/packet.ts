@@ -46,7 +46,7 @@ export function runPacket(file: string, frame: number, json: boolean, lang: Lang
     // found by the conversation table's pass and read alone, twice (for its final window scale).
     const catalog = locateStreams(open(), open, [stream]);
     summary = catalog.summary;
-    catalog.readStreamTwice(stream, (rec, f, seg, flow, peer) => {
+    catalog.readLocatedTwice((rec, f, seg, flow, peer) => {
       if (rec.frame !== frame) return;
       const packet = packetRecord(rec, f, seg, flow, peer);
       seen.stream = packet.stream;

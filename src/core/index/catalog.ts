@@ -6,7 +6,7 @@ import { ByteSource } from '../capture/source';
 import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from '../capture/types';
 import { Scenario, ScenarioTracker } from '../explain/scenario';
 import { Lang } from '../explain/glossary';
-import { ScanSummary, Scanner, SegmentVisitor, readSegmentsTwice, scanRecords } from '../scan';
+import { ScanSummary, Scanner, SegmentVisitor, scanRecords } from '../scan';
 import { HalfFlow, SegmentAnalysis, TcpAnalyzer, TcpConversation } from '../tcp/analysis';
 import { DecodedFrame, FrameKind, decodeFrame } from '../decode/frame';
 import { ConversationTable } from '../tcp/conversationTable';
@@ -166,6 +166,11 @@ export class CaptureCatalog {
 
   private rereader: RecordReader | null = null;
 
+  /** The reader of connections read again: made once, on a second view of the bytes. */
+  private get rereading(): RecordReader {
+    return (this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE));
+  }
+
   /**
    * `reader` makes the one forward pass; `reopen` gives a second view of the same bytes for the
    * reader that reads connections again (while the first may still be reading on).
@@ -209,8 +214,7 @@ export class CaptureCatalog {
     const conv = this.conversations[stream];
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
     const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
-    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
-    const rereader = this.rereader;
+    const rereader = this.rereading;
     const index = indexRecords(() => ({ reader: new StreamRecords(rereader, at), size: at.offsets.length }), undefined, {
       streamBase: stream,
       firstReusesPorts: conv.startedByReuse,
@@ -227,9 +231,9 @@ export class CaptureCatalog {
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
     const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
     if (!Number.isSafeInteger(n) || n < 0 || n >= at.offsets.length) throw new RangeError(`stream ${stream} has no segment ${n + 1}`);
-    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
-    this.rereader.seek(at.offsets[n]!, at.frames[n]!);
-    const rec = this.rereader.next();
+    const rereader = this.rereading;
+    rereader.seek(at.offsets[n]!, at.frames[n]!);
+    const rec = rereader.next();
     if (!rec) throw new Error(`the capture changed: no packet at offset ${at.offsets[n]} any more`);
     return visit(rec);
   }
@@ -242,8 +246,7 @@ export class CaptureCatalog {
     const conv = this.conversations[stream];
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
     const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
-    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
-    scanRecords(new StreamRecords(this.rereader, at), at.offsets.length, {
+    scanRecords(new StreamRecords(this.rereading, at), at.offsets.length, {
       streamBase: stream,
       firstReusesPorts: conv.startedByReuse,
       onSegment(rec, f, seg) {
@@ -253,32 +256,14 @@ export class CaptureCatalog {
   }
 
   /**
-   * Reads one connection's segments twice, as scanPacketRecords reads a capture: `visit` gets
-   * each (bytes valid during the call only) with its direction's and the peer's half-flows as
-   * they stand at the connection's end (final bases and window scale).
-   */
-  readStreamTwice(stream: number, visit: (rec: CaptureRecord, f: DecodedFrame, seg: SegmentAnalysis, finalFlow: HalfFlow, finalPeer: HalfFlow) => void): void {
-    const conv = this.conversations[stream];
-    if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
-    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
-    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
-    const rereader = this.rereader;
-    readSegmentsTwice(() => ({ reader: new StreamRecords(rereader, at), size: at.offsets.length }), visit, undefined, undefined, {
-      streamBase: stream,
-      firstReusesPorts: conv.startedByReuse,
-    });
-  }
-
-  /**
    * Every located segment (all of a catalog made by locateStreams), in file order, read twice
-   * as scanPacketRecords reads a capture, each connection analysed alone as readStreamTwice
-   * analyses it: `visit` gets each segment (bytes valid during the call only) with its
+   * as scanPacketRecords reads a capture, each connection analysed alone as a view analyses
+   * it: `visit` gets each segment (bytes valid during the call only) with its
    * direction's and the peer's half-flows as they stand at its connection's end. Memory: two
    * analyses per connection located, so for a few thousand connections at most.
    */
   readLocatedTwice(visit: (rec: CaptureRecord, f: DecodedFrame, seg: SegmentAnalysis, finalFlow: HalfFlow, finalPeer: HalfFlow) => void): void {
-    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
-    const rereader = this.rereader;
+    const rereader = this.rereading;
     const decoded = new DecodedFrame();
     const pass = (final: Map<number, TcpAnalyzer> | null): Map<number, TcpAnalyzer> => {
       const analyzers = new Map<number, TcpAnalyzer>();
@@ -310,10 +295,9 @@ export class CaptureCatalog {
   analyseAlone(stream: number, startedByReuse: boolean): TcpConversation | undefined {
     const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
     if (at.offsets.length === 0) return undefined;
-    this.rereader ??= this.reader.fork(this.reopen(), REREAD_PAGE);
     const tracker = (this.trackers[stream] = new ScenarioTracker());
     let bits = 0;
-    const summary = scanRecords(new StreamRecords(this.rereader, at), at.offsets.length, {
+    const summary = scanRecords(new StreamRecords(this.rereading, at), at.offsets.length, {
       streamBase: stream,
       firstReusesPorts: startedByReuse,
       onSegment(rec, f, seg) {
