@@ -15,6 +15,8 @@ const builds = [
   nodeBundle('src/extension/extension.ts', 'dist/extension.js', { external: ['vscode'] }),
   // Indexes captures (the catalog, a connection read again).
   nodeBundle('src/extension/indexWorker.ts', 'dist/indexWorker.js'),
+  // Lists a big capture's connections (the quick count) beside the index worker's analysis.
+  nodeBundle('src/extension/quickTableWorker.ts', 'dist/quickTableWorker.js'),
   // Reads capture text (detection, hovers).
   nodeBundle('src/extension/textWorker.ts', 'dist/textWorker.js'),
   {

@@ -6,13 +6,15 @@
 //
 //   onlineSeconds      worker start → the worker thread runs (before its script is loaded)
 //   firstRowsSeconds   worker start → first page of rows with at least one row
-//   openSeconds        worker start → `open` resolved (the whole capture read)
+//   listedSeconds      worker start → a page of rows with every connection listed, counts final
+//                      (the quick count came, or the capture is read): the whole table
+//   openSeconds        worker start → `open` resolved (the whole capture read and analysed)
 //   tableSeconds       worker start → a `rows` page answered after `open` resolved
 //   peakRssBytes       this process's VmHWM at the end (the worker is a thread of it)
 //   endRssBytes        VmRSS with the table ready, before the worker is stopped
 //   baseRssBytes       VmRSS before the worker started
 //
-//   node bench/editor-open.mjs CAPTURE [--no-refresh] [--worker dist/indexWorker.js]
+//   node bench/editor-open.mjs CAPTURE [--no-refresh] [--no-quick] [--worker dist/indexWorker.js]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--worker');
 const refresh = !args.includes('--no-refresh');
+// Without the quick count beside the analysis: the table is whole when the analysis is done.
+const quick = !args.includes('--no-quick');
 const workerFile = args.includes('--worker') ? path.resolve(args[args.indexOf('--worker') + 1]) : path.join(root, 'dist', 'indexWorker.js');
 if (!file) {
   console.error('usage: node bench/editor-open.mjs CAPTURE [--no-refresh] [--worker dist/indexWorker.js]');
@@ -52,6 +56,8 @@ const page = () => request('rows', { query: QUERY, first: 0, count: 200, lang: '
 let firstProgressSeconds = null;
 let firstRowsSeconds = null;
 let firstRows = null;
+let listedSeconds = null;
+let listedConnections = null;
 let progressNotes = 0;
 let opened = false;
 /** Latencies of the page requests answered while the capture was still being read. */
@@ -69,6 +75,10 @@ function askRows() {
   page().then((r) => {
     inFlight--;
     if (r.indexing) rowsLatencies.push(since() - asked);
+    if (listedSeconds === null && (r.overview.listed || !r.indexing) && r.rows.length > 0) {
+      listedSeconds = since();
+      listedConnections = r.all;
+    }
     if (firstRowsSeconds === null) {
       if (r.rows.length > 0) {
         firstRowsSeconds = since();
@@ -97,11 +107,15 @@ worker.on('exit', (code) => {
 });
 
 try {
-  const result = await request('open', { file: path.resolve(file), name: path.basename(file) });
+  const result = await request('open', { file: path.resolve(file), name: path.basename(file), ...(quick ? {} : { quickCountFrom: Number.MAX_SAFE_INTEGER }) });
   opened = true;
   const openSeconds = since();
   const last = await page();
   const tableSeconds = since();
+  if (listedSeconds === null) {
+    listedSeconds = tableSeconds;
+    listedConnections = last.all;
+  }
   // A capture read in one step has no page asked while it is read: its first rows are these.
   if (firstRowsSeconds === null && last.rows.length > 0) {
     firstRowsSeconds = tableSeconds;
@@ -114,6 +128,7 @@ try {
   console.log(
     JSON.stringify({
       refresh,
+      quick,
       packets: result.overview.packets,
       tcpPackets: result.overview.tcpPackets,
       connections: result.total,
@@ -123,6 +138,8 @@ try {
       firstProgressSeconds,
       firstRowsSeconds,
       firstRows,
+      listedSeconds,
+      listedConnections,
       openSeconds,
       tableSeconds,
       progressNotes,

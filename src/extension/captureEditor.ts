@@ -321,8 +321,8 @@ export class CaptureEditorProvider implements vscode.CustomReadonlyEditorProvide
       if (editor.posted.length > 2000) editor.posted = editor.posted.filter((p, i) => i >= editor.posted.length - 200 || (p.type !== 'rows' && p.type !== 'progress' && p.type !== 'timelineMarks'));
       void panel.webview.postMessage(m);
     };
-    const progressSub = document.onProgress(({ fraction, connections, grew, overview, cannot }) => {
-      post(grew ? { type: 'progress', fraction, connections, grew, ...(overview ? { overview } : {}) } : { type: 'progress', fraction, connections });
+    const progressSub = document.onProgress(({ fraction, connections, grew, overview, cannot, listed }) => {
+      post(grew ? { type: 'progress', fraction, connections, grew, ...(overview ? { overview } : {}) } : { type: 'progress', fraction, connections, ...(listed ? { listed } : {}), ...(overview ? { overview } : {}) });
       // A file that can no longer be followed (replaced, truncated) says why.
       if (cannot) this.postLive(editor);
     });

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { Worker, parentPort } from 'node:worker_threads';
 import { FileSource } from '../node/fileSource';
 import { ByteSource, MemorySource } from '../core/capture/source';
 import { CaptureFormatError } from '../core/capture/types';
@@ -12,6 +12,8 @@ import { RebuiltText, rebuildCapture, rebuiltSource } from '../core/text/rebuild
 import { renderTcpdump } from '../core/text/render';
 import { CaptureIndex, indexCapture } from '../core/index/captureIndex';
 import { CaptureCatalog, CatalogBuilder, startCatalog } from '../core/index/catalog';
+import { QuickTable, QuickTableMessage } from '../core/index/quickTable';
+import type { QuickTableWorkerData } from './quickTableWorker';
 import { secondsBetween, spanSeconds } from '../core/report';
 import { Ladder, StreamFacts, buildLadder, streamFacts } from '../core/tcp/ladder';
 import { TableQuery, TableView, connectionRow, tableView } from '../core/view/connections';
@@ -50,6 +52,12 @@ export interface OpenParams {
    * follow it from the start, waiting for records not all written yet.
    */
   follow?: boolean;
+  /**
+   * A file of at least this many bytes is also counted by the quick count in a thread of its
+   * own, which lists every connection before the analysis has read them all (QUICK_COUNT_FROM
+   * when absent; tests lower it).
+   */
+  quickCountFrom?: number;
 }
 export interface OpenResult {
   overview: CaptureOverview;
@@ -58,6 +66,8 @@ export interface OpenResult {
 export interface ProgressNote {
   fraction: number;
   connections: number;
+  /** Every connection is listed (the quick count came), while the analysis goes on. */
+  listed?: boolean;
   /**
    * New packets were read from a file that grows: the connections that got segments ('all'
    * when there are many), the overview as it now stands, and how many connections have ended.
@@ -167,6 +177,13 @@ const STEP_MS = 50;
 const MAX_PICK = 2000;
 /** Exporting every connection as text builds a whole index: this many segments at most. */
 const MAX_WHOLE_TEXT_SEGMENTS = 2_000_000;
+/**
+ * Files from this size get the quick count beside the analysis: below it the analysis lists
+ * every connection within about a second anyway, and a second thread would cost more than it gives.
+ */
+const QUICK_COUNT_FROM = 64 << 20;
+/** The quick count's thread, while it counts. */
+let quickWorker: Worker | null = null;
 
 let catalog: CaptureCatalog | null = null;
 let builder: CatalogBuilder | null = null;
@@ -226,7 +243,9 @@ let lastView: KeptView | null = null;
 let otherView: KeptView | null = null;
 
 function overviewOf(c: CaptureCatalog): CaptureOverview {
-  const s = c.summary;
+  // Every connection listed: the capture's counts are the quick count's, final, not the analysis' so far.
+  const listed = indexing ? c.quickTable : null;
+  const s = listed ? listed.summary : c.summary;
   const notes: string[] = [];
   if (rebuilt) notes.push(`read from ${rebuilt.format} text: ${rebuilt.parsed.packets.length} packet lines`, ...rebuilt.notes);
   for (const [why, n] of s.skipped) {
@@ -238,14 +257,15 @@ function overviewOf(c: CaptureCatalog): CaptureOverview {
   // Shown as text, but a control character or a bidi override would still show a name that is not the file's.
   return {
     fileName: controlsEscaped(captureName),
-    format: `${s.info.format} ${s.info.version}`.trim(),
+    format: `${c.summary.info.format} ${c.summary.info.version}`.trim(),
     linkTypes: [...s.linkTypes.keys()].filter((l) => l >= 0).map(linkTypeName),
     packets: s.frames,
     tcpPackets: s.tcpFrames,
     span: s.frames ? secondsBetween(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec) : 0,
     notes: notes.map(controlsEscaped),
-    connections: c.conversations.length,
+    connections: c.streamCount,
     indexing,
+    ...(listed ? { listed: true } : {}),
     following,
   };
 }
@@ -257,7 +277,7 @@ function need(): CaptureCatalog {
 
 function streamOf(stream: number): { index: CaptureIndex; facts: StreamFacts } {
   const c = need();
-  if (!Number.isSafeInteger(stream) || stream < 0 || stream >= c.conversations.length) throw new RangeError(`no TCP stream ${stream} in this capture`);
+  if (!Number.isSafeInteger(stream) || stream < 0 || stream >= c.streamCount) throw new RangeError(`no TCP stream ${stream} in this capture`);
   let e = streamCache.get(stream);
   // While the capture is still being read (or grows), a connection may get segments: read it
   // again when its last segment is not the one it had.
@@ -273,9 +293,10 @@ function streamOf(stream: number): { index: CaptureIndex; facts: StreamFacts } {
 function view(q: TableQuery): TableView {
   const c = need();
   const key = JSON.stringify([q.sort, q.dir, q.filter]);
-  const n = c.conversations.length;
-  if (lastView && lastView.key === key && lastView.connections === n && lastView.generation === generation && !indexing) return lastView.view;
-  if (otherView && otherView.key === key && otherView.connections === n && otherView.generation === generation && !indexing) {
+  const n = c.streamCount;
+  // While the capture is read, a view stays only when every connection is listed and it uses what the quick count knows.
+  if (lastView && lastView.key === key && lastView.connections === n && lastView.generation === generation && (!indexing || lastView.view.settled)) return lastView.view;
+  if (otherView && otherView.key === key && otherView.connections === n && otherView.generation === generation && (!indexing || otherView.view.settled)) {
     [lastView, otherView] = [otherView, lastView];
     return lastView.view;
   }
@@ -324,15 +345,20 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
   }
   catalog = builder.catalog;
   indexing = true;
+  if (p.file && !following && builder.size >= (p.quickCountFrom ?? QUICK_COUNT_FROM)) startQuickCount(p.file, rpc);
   for (;;) {
     const began = performance.now();
     let more = builder.step(STEP_FRAMES);
     while (more && performance.now() - began < STEP_MS) more = builder.step(STEP_FRAMES);
-    rpc.notify('progress', { fraction: builder.size ? builder.position / builder.size : 1, connections: catalog.conversations.length } satisfies ProgressNote);
+    rpc.notify('progress', { fraction: builder.size ? builder.position / builder.size : 1, connections: catalog.streamCount, ...(catalog.quickTable ? { listed: true } : {}) } satisfies ProgressNote);
     if (!more) break;
     // Let the table's page requests in: the first rows show while the rest is read.
     await yieldToMessages();
   }
+  // The pass has read everything: it answers for every connection itself.
+  void quickWorker?.terminate();
+  quickWorker = null;
+  catalog.dropQuickTable();
   // A file not followed is complete as it is: what waits in open connections is read now.
   if (!following) builder.end();
   else startWatching(rpc);
@@ -348,6 +374,34 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
     rpc.notify('progress', { fraction: 1, connections: catalog.conversations.length, grew: noteGrowth(0), overview: overviewOf(catalog), finished } satisfies ProgressNote);
   }
   return { overview: overviewOf(catalog), total: catalog.conversations.length };
+}
+
+/**
+ * Starts the quick count of the file in a thread of its own. When it comes (the analysis still
+ * reading), every connection is listed: the table shows them all, sorted and filtered by what
+ * the count knows, and a view of one the analysis has not reached reads it alone.
+ */
+function startQuickCount(file: string, rpc: MessageHandler): void {
+  const worker = new Worker(path.join(__dirname, 'quickTableWorker.js'), {
+    workerData: { file } satisfies QuickTableWorkerData,
+    resourceLimits: { maxYoungGenerationSizeMb: 32 },
+  });
+  quickWorker = worker;
+  worker.on('message', (m: { quick?: QuickTableMessage; error?: string }) => {
+    void worker.terminate();
+    if (quickWorker === worker) quickWorker = null;
+    const c = catalog;
+    // The analysis got there first, or the count could not read the file (the analysis says why).
+    if (!m.quick || !indexing || !c) return;
+    c.useQuickTable(QuickTable.fromMessage(m.quick));
+    lastView = null;
+    otherView = null;
+    rpc.notify('progress', { fraction: builder && builder.size ? builder.position / builder.size : 1, connections: c.streamCount, listed: true, overview: overviewOf(c) } satisfies ProgressNote);
+  });
+  // A count that fails leaves the analysis to list the connections, as without it.
+  worker.on('error', () => {
+    if (quickWorker === worker) quickWorker = null;
+  });
 }
 
 /** Connections that got segments since segment `fromSegment`; ended ones are counted. */
@@ -506,6 +560,8 @@ function marksOf(p: TimelineMarksParams): TimelineMarks[] {
   const c = need();
   const out: TimelineMarks[] = [];
   for (const stream of p.streams) {
+    // A bar the analysis has not reached yet (listed by the quick count) gets its marks once it has.
+    if (!c.passHasFinished(stream)) continue;
     const conv = c.conversations[stream];
     if (!conv) continue;
     const last = c.lastSegment[stream];
@@ -704,6 +760,8 @@ function pick(p: PickParams): PickResult {
   // Interest is cheap to rank from the scenario alone; rows (with their words) only for the few shown.
   const ranked = Array.from({ length: n }, (_, s) => s);
   const interest = (s: number): number => {
+    // Listed by the quick count, not analysed yet: nothing to rank it by.
+    if (!c.passHasFinished(s)) return -1;
     const x = c.scenario(s);
     const opened = x.opening === 'three-way-handshake' || x.opening === 'syn-retransmitted' || x.opening === 'simultaneous-open' || x.opening === 'tcp-fast-open';
     const closed = x.closing !== 'open-at-end' && x.closing !== 'reset' && x.closing !== 'rst-after-fin';

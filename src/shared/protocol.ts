@@ -17,8 +17,15 @@ export interface ConnectionRow {
   stream: number;
   client: string;
   server: string;
-  opening: OpeningScenario;
-  closing: ClosingScenario;
+  /**
+   * False for a connection the analysis has not finished (a big capture still being read, whose
+   * connections the quick count listed first): its addresses, counts, times and iRTT are final,
+   * what only the analysis knows (opening, closing, carried, outcome, events) is not there yet.
+   */
+  analysed: boolean;
+  /** Null while not analysed. */
+  opening: OpeningScenario | null;
+  closing: ClosingScenario | null;
   activeCloser: 'client' | 'server' | 'both' | null;
   /** SYNs the client sent again before an answer. */
   synRetransmissions: number;
@@ -34,8 +41,8 @@ export interface ConnectionRow {
   duration: number;
   /** Seconds from the capture's first packet to the connection's first segment (the timeline's x). */
   start: number;
-  /** How it went, in the timeline's five colours. */
-  outcome: Outcome;
+  /** How it went, in the timeline's five colours; 'pending' while not analysed. */
+  outcome: Outcome | 'pending';
   irtt: number | null;
   retransmissions: number;
   resets: number;
@@ -58,6 +65,11 @@ export interface CaptureOverview {
   connections: number;
   /** True while the capture is still being read: counts grow. */
   indexing: boolean;
+  /**
+   * While indexing: every connection is listed already (the quick count of a big capture came),
+   * with final counts; the analysis of their segments goes on.
+   */
+  listed?: boolean;
   /** New packets are read as they land in the file (a live capture, or "Follow" turned on). */
   following?: boolean;
 }
@@ -179,7 +191,7 @@ export type ToWebview =
    * Indexing progress (0..1) and the connections found so far: visible rows may have changed.
    * A growing capture adds the connections that got segments and the overview as it stands.
    */
-  | { type: 'progress'; fraction: number; connections: number; grew?: number[] | 'all'; overview?: CaptureOverview }
+  | { type: 'progress'; fraction: number; connections: number; grew?: number[] | 'all'; overview?: CaptureOverview; listed?: boolean }
   /** The state of a capture that grows (live capture, Follow). */
   | { type: 'live'; live: LiveStatus }
   /** The whole capture is read. */

@@ -214,7 +214,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       const p = app.querySelector('.loading');
       if (p) p.textContent = `${t('loading')} ${Math.round(m.fraction * 100)}%`;
       if (overview) {
-        overview = m.overview ?? { ...overview, connections: m.connections, indexing: m.fraction < 1 };
+        overview = m.overview ?? { ...overview, connections: m.connections, indexing: m.fraction < 1, ...(m.listed ? { listed: true } : {}) };
         renderOverview(m.fraction);
         // Rows on screen may have grown, and new ones may have come into view.
         connTable.refresh();
@@ -320,7 +320,7 @@ function renderOverview(fraction?: number): void {
   if (!overview) return;
   header.textContent = '';
   const o = overview;
-  const reading = o.indexing ? ` · ${t('indexing').replace('{0}', String(Math.round((fraction ?? 0) * 100)))}` : '';
+  const reading = o.indexing ? ` · ${t(o.listed ? 'analysing' : 'indexing').replace('{0}', String(Math.round((fraction ?? 0) * 100)))}` : '';
   const facts = el('p', { class: 'facts' });
   facts.append(
     `${o.format} · ${o.linkTypes.join(', ') || '—'} · ${t('packetCount').replace('{0}', String(o.packets)).replace('{1}', String(o.tcpPackets))} · ${o.span.toFixed(6)} s · `,

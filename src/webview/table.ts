@@ -125,9 +125,15 @@ export class ConnectionTable {
     this.refetch();
   }
 
-  /** More connections were found (indexing goes on): ask again for what is on screen. */
+  /**
+   * More connections were found, or their rows grew (indexing goes on): ask again for what is
+   * on screen. The query is the same, so answers already on their way still count: progress
+   * notes come every few tens of milliseconds, and dropping every answer asked before the
+   * latest note would leave the rows never drawn while a big capture is read.
+   */
   refresh(): void {
-    this.refetch();
+    this.asked.clear();
+    this.ensure(this.visibleRange());
   }
 
   private setQuery(q: TableQuery): void {
@@ -248,7 +254,11 @@ export class ConnectionTable {
         tr.tabIndex = 0;
         tr.setAttribute('data-stream', String(c.stream));
         tr.setAttribute('aria-selected', String(c.stream === selected));
-        for (const col of COLUMNS) tr.append(el('td', col.num ? { class: 'num' } : {}, col.cell(c, t)));
+        for (const col of COLUMNS) {
+          // The columns without a sort key are the analysis': a row listed before it shows a mark there.
+          if (!c.analysed && col.key === null) tr.append(el('td', { class: 'not-analysed', title: t('notAnalysed') }, '…'));
+          else tr.append(el('td', col.num ? { class: 'num' } : {}, col.cell(c, t)));
+        }
       }
       this.tbody.append(tr);
     }

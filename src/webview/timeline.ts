@@ -184,7 +184,7 @@ export class Timeline {
         // Connections that got segments: their bars and marks are read again.
         if (m.grew === 'all') this.marks.clear();
         else for (const s of m.grew ?? []) this.marks.delete(s);
-        this.refetch();
+        this.reask();
         break;
       case 'indexed':
         this.overview = m.overview;
@@ -300,6 +300,13 @@ export class Timeline {
   private refetch(): void {
     if (!this.started || !this.visible()) return;
     this.version++;
+    this.asked.clear();
+    this.ensure(this.visibleRange());
+  }
+
+  /** The same query asked again (indexing goes on): answers on their way still count (see ConnectionTable.refresh). */
+  private reask(): void {
+    if (!this.started || !this.visible()) return;
     this.asked.clear();
     this.ensure(this.visibleRange());
   }
@@ -461,7 +468,8 @@ export class Timeline {
       this.canvas.textContent = '';
       this.drawn.clear();
       this.empty.hidden = false;
-      this.empty.textContent = this.all === 0 ? t('noConnections') : t('noMatch');
+      // Before the first page comes, nothing is known: "no connections" would be a guess.
+      this.empty.textContent = this.totalVersion < 0 ? t('loading') : this.all === 0 ? t('noConnections') : t('noMatch');
       this.scroller.removeAttribute('aria-activedescendant');
       return;
     }
@@ -582,7 +590,7 @@ export class Timeline {
     const lines = [
       `${t('stream')} ${c.stream}: ${c.client} → ${c.server}`,
       fill(t('timeline.start'), c.start.toFixed(6), c.duration.toFixed(6)),
-      fill(t('timeline.outcome'), t(`outcome.${c.outcome}`), c.opened, c.ended),
+      c.analysed ? fill(t('timeline.outcome'), t(`outcome.${c.outcome}`), c.opened, c.ended) : t('outcome.pending'),
     ];
     const counts: string[] = [fill(t('timeline.packets'), c.packets)];
     if (c.retransmissions) counts.push(`${c.retransmissions} ${t('retransmissions')}`);

@@ -82,6 +82,76 @@ describe('the index worker answers pages while it reads (issue 10)', function ()
   });
 });
 
+describe('a big capture: every connection listed by the quick count while the analysis reads (issue 10)', function () {
+  this.timeout(300000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpx-quick-'));
+  const file = path.join(dir, 'big.pcap');
+  let connections = 0;
+  before(() => {
+    // Big enough that the analysis (about four times the count's work per byte) is still reading when the count is done.
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'make-capture.mjs'), file, '--bytes', '200000000'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    connections = Number(/(\d+) connections/.exec(r.stdout)![1]);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('lists them all, sorts and filters them, and opens any ladder before the analysis gets there; all equal after', async () => {
+    const worker = new Worker(path.join(ROOT, 'dist', 'indexWorker.js'), { resourceLimits: INDEX_WORKER_RESOURCE_LIMITS });
+    const rpc = new MessageHandler((m: RpcMessage) => worker.postMessage(m));
+    worker.on('message', (m: unknown) => rpc.handleMessage(m));
+    const last = (): number => connections - 1;
+    const asks = async () => {
+      const rows = (query: RowsParams['query'], first: number, count: number) => rpc.sendRequest<RowsPage>('rows', { query, first, count, lang: 'en' } satisfies RowsParams);
+      return {
+        end: await rows({ sort: 'stream', dir: 1, filter: '' }, last() - 4, 10),
+        busiest: await rows({ sort: 'packets', dir: -1, filter: '' }, 0, 5),
+        byClient: await rows({ sort: 'client', dir: 1, filter: '' }, 0, 5),
+        filtered: await rows({ sort: 'stream', dir: 1, filter: `tcp.stream == ${last()} || tcp.stream == 0 || tcp.port == 1` }, 0, 10),
+        ladder: await rpc.sendRequest<LadderResult>('ladder', { stream: last(), first: 0, count: 40, numbers: 'relative' } satisfies LadderParams),
+      };
+    };
+    let early: Promise<Awaited<ReturnType<typeof asks>>> | null = null;
+    let listedAt: number | null = null;
+    rpc.registerHandler('progress', (p) => {
+      const note = p as ProgressNote;
+      if (note.listed && !early) {
+        listedAt = note.fraction;
+        assert.equal(note.connections, connections, 'every connection in the note that says they are listed');
+        early = asks();
+      }
+    });
+    try {
+      await rpc.sendRequest<OpenResult>('open', { file, name: 'big.pcap' });
+      assert.ok(early, 'the quick count never listed the connections before the analysis ended');
+      const before = await (early as unknown as Promise<Awaited<ReturnType<typeof asks>>>);
+      const after = await asks();
+      assert.equal(before.end.indexing, true, 'answered only after the analysis ended');
+      assert.equal(before.end.overview.listed, true);
+      assert.equal(after.end.overview.listed, undefined);
+      assert.equal(before.end.total, connections);
+      const lastRow = before.end.rows.at(-1)!;
+      assert.equal(lastRow.stream, last());
+      assert.equal(lastRow.analysed, false, 'the last connection was analysed before the count came');
+      // What a listed row shows is the analysed row's; the rest comes with the analysis.
+      const listedFields = (r: RowsPage['rows'][number]) => [r.stream, r.client, r.server, r.packets, r.bytesToServer, r.bytesToClient, r.duration, r.start, r.irtt];
+      assert.deepEqual(before.end.rows.map(listedFields), after.end.rows.map(listedFields));
+      assert.ok(after.end.rows.every((r) => r.analysed && r.opened !== '' && r.outcome !== 'pending'));
+      // Sorted and filtered by what the count knows: the same order as once analysed.
+      for (const k of ['busiest', 'byClient', 'filtered'] as const) {
+        assert.deepEqual(before[k].rows.map((r) => r.stream), after[k].rows.map((r) => r.stream), k);
+        assert.equal(before[k].total, after[k].total, k);
+      }
+      assert.deepEqual(before.filtered.rows.map((r) => r.stream), [0, last()]);
+      // The last connection's ladder, read alone from the span the count found, is the one the finished pass gives.
+      assert.ok(before.ladder.ladder.rows.length > 0);
+      assert.deepEqual(before.ladder, after.ladder);
+      console.log(`      ${connections} connections listed at ${(100 * (listedAt ?? 0)).toFixed(0)}% of the analysis`);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
+
 describe('the index worker answers the inspector: what segments carried, Follow, layers and bytes (issue 9)', function () {
   this.timeout(120000);
   const file = fixture('21_http_keepalive_3req_200KB_chunked_mtu1500.pcapng');

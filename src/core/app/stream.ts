@@ -21,7 +21,7 @@ export interface StreamApp {
  * same reassembly and trackers as the whole-file `packets` pass, so both name the same frames.
  */
 export function streamApp(catalog: CaptureCatalog, stream: number): StreamApp {
-  const conv = catalog.conversations[stream];
+  const conv = catalog.conversation(stream);
   if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
   const clientIsA = conv.clientIsA;
   const summary = new ConnectionAppSummary();

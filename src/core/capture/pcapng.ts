@@ -29,6 +29,13 @@ const OPT_IF_NAME = 2;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
 
+/** A section as a reader learns it: where it starts, its byte order, its interfaces. Plain data. */
+export interface PcapngSection {
+  start: number;
+  le: boolean;
+  ifaces: Iface[];
+}
+
 interface Iface extends CaptureInterface {
   /** Ticks per second, from if_tsresol (default 10^6). */
   unitsPerSec: number;
@@ -48,7 +55,7 @@ export class PcapngReader implements RecordReader {
   private le = true;
   private ifaces: Iface[] = [];
   /** Every section read so far: where it starts, its byte order and its interfaces (for seek). */
-  private sectionsRead: Array<{ start: number; le: boolean; ifaces: Iface[] }> = [];
+  private sectionsRead: PcapngSection[] = [];
   /** The section `next()` is in (its index, for the records' `section`). */
   private sectionIndex = -1;
   /** The end of the furthest block read: blocks before it are being read again, after a seek. */
@@ -91,6 +98,20 @@ export class PcapngReader implements RecordReader {
     other.sectionsRead = this.sectionsRead;
     other.furthest = Infinity;
     return other;
+  }
+
+  /** The sections and interfaces read so far, as plain data (for a reader in another thread). */
+  get sectionsKnown(): readonly PcapngSection[] {
+    return this.sectionsRead;
+  }
+
+  /**
+   * This reader only seeks, knowing the sections another reader of the same bytes has read
+   * (in another thread, so shared by copy): it reads records that reader has passed.
+   */
+  knowSections(sections: readonly PcapngSection[]): void {
+    this.sectionsRead = sections.map((x) => ({ start: x.start, le: x.le, ifaces: x.ifaces.slice() }));
+    this.furthest = Infinity;
   }
 
   seek(fileOffset: number, ordinal: number): void {

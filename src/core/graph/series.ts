@@ -206,9 +206,9 @@ export class StreamSamples {
  * the capture has no such stream.
  */
 export function readStreamSamples(catalog: CaptureCatalog, stream: number): StreamSamples {
-  const known = catalog.conversations[stream];
+  const known = catalog.conversation(stream);
   if (!known) {
-    const n = catalog.conversations.length;
+    const n = catalog.streamCount;
     throw new NoSuchGraphStream(n === 0 ? `no TCP stream ${stream}: the capture has no TCP connection` : `no TCP stream ${stream}: the streams are 0 to ${n - 1}`);
   }
   const samples = new StreamSamples(stream, known.flow1.packets + known.flow2.packets);

@@ -1,6 +1,6 @@
 import { ConnectionApp } from '../app/attribution';
 import { ConnectionAppSummary } from '../app/summary';
-import { openCapture } from '../capture/open';
+import { openCapture, openKnowing } from '../capture/open';
 import { ResumableReader } from '../capture/resumable';
 import { ByteSource } from '../capture/source';
 import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from '../capture/types';
@@ -11,6 +11,8 @@ import { HalfFlow, SegmentAnalysis, TcpAnalyzer, TcpConversation } from '../tcp/
 import { DecodedFrame, FrameKind, decodeFrame } from '../decode/frame';
 import { ConversationTable } from '../tcp/conversationTable';
 import { CaptureIndex, indexRecords } from './captureIndex';
+import { QuickTable } from './quickTable';
+import { LruCache } from '../lru';
 
 /**
  * A capture of any size, read once, forward. Per TCP segment it keeps only what finds the
@@ -147,6 +149,16 @@ export const CARRIED_BUDGET = 64 << 10;
 
 /** Page size for reading one connection here and there in a big file: its segments are near each other. */
 const REREAD_PAGE = 64 << 10;
+/** Page size for reading the span of a connection the analysis has not reached: every record in it. */
+const SPAN_PAGE = 1 << 20;
+
+/** A connection read and analysed on its own (a view of it, or locateStreams). */
+interface AnalysedAlone {
+  conv: TcpConversation;
+  tracker: ScenarioTracker;
+  /** The tcp.analysis.* bits of its segments, or-ed. */
+  bits: number;
+}
 
 export class CaptureCatalog {
   readonly locations = new SegmentLocations();
@@ -165,6 +177,15 @@ export class CaptureCatalog {
   summary!: ScanSummary;
 
   private rereader: RecordReader | null = null;
+  private spanReader: RecordReader | null = null;
+
+  /**
+   * Set while the quick count lists connections the analysis has not finished (useQuickTable):
+   * views of those read them alone from the span the count found.
+   */
+  private quick: QuickTable | null = null;
+  /** Connections the pass had not finished, read and analysed alone for a view: the last few. */
+  private readonly aloneCache = new LruCache<number, AnalysedAlone & { at: { offsets: number[]; frames: number[] } }>(8);
 
   /** The reader of connections read again: made once, on a second view of the bytes. */
   private get rereading(): RecordReader {
@@ -184,6 +205,80 @@ export class CaptureCatalog {
   private located: readonly TcpConversation[] | null = null;
 
   /**
+   * Every connection listed by the quick count, ahead of the analysis (a big capture in the
+   * editor): rows and views of any connection before the pass reaches it.
+   */
+  useQuickTable(q: QuickTable): void {
+    this.quick = q;
+  }
+
+  /** The quick count's table, while the pass has not finished; null once it has (or without one). */
+  get quickTable(): QuickTable | null {
+    return this.quick;
+  }
+
+  /** The pass has read everything: it answers for every connection, the quick table is let go. */
+  dropQuickTable(): void {
+    this.quick = null;
+    this.aloneCache.clear();
+    this.spanReader = null;
+  }
+
+  /** Connections known: the pass' so far, or all of them once the quick count has listed them. */
+  get streamCount(): number {
+    const n = this.conversations.length;
+    return this.quick ? Math.max(n, this.quick.count) : n;
+  }
+
+  /**
+   * Whether the pass' analysis of `stream` is what a view of it shows: always without a quick
+   * table (a capture still being read shows what it has so far); with one, once the pass has
+   * read the connection's last segment. Before that the connection is read alone.
+   */
+  passHasFinished(stream: number): boolean {
+    const q = this.quick;
+    if (!q || stream >= q.count) return true;
+    return stream < this.conversations.length && q.table.lastFrame[stream]! <= this.summary.frames;
+  }
+
+  /** Connection `stream` as its views see it, or undefined when there is none. */
+  conversation(stream: number): TcpConversation | undefined {
+    if (!Number.isSafeInteger(stream) || stream < 0) return undefined;
+    return this.passHasFinished(stream) ? this.conversations[stream] : this.readAlone(stream)?.conv;
+  }
+
+  /** A connection the pass has not finished, from the quick count's span, analysed alone (kept for the next view). */
+  private readAlone(stream: number): (AnalysedAlone & { at: { offsets: number[]; frames: number[] } }) | undefined {
+    const q = this.quick;
+    if (!q || stream >= q.count) return undefined;
+    let kept = this.aloneCache.get(stream);
+    if (!kept) {
+      // Not a fork of the pass' reader: the span may lie past what it has read (pcapng
+      // interfaces it has not met), and the count has read it all.
+      this.spanReader ??= openKnowing(this.reopen(), q.knowledge, SPAN_PAGE);
+      const at = q.locate(this.spanReader, stream);
+      const alone = this.analyseAt(this.spanReader, at, stream, q.table.startedByReuse[stream] === 1);
+      if (!alone) return undefined;
+      kept = { ...alone, at };
+      this.aloneCache.set(stream, kept);
+    }
+    return kept;
+  }
+
+  /** The reader of a connection's segments again: the span reader for one the pass has not finished. */
+  private readerFor(stream: number): RecordReader {
+    if (this.passHasFinished(stream)) return this.rereading;
+    // readAlone made it (positionsOf comes first).
+    return this.spanReader ?? this.rereading;
+  }
+
+  /** Where a connection's segments are: from the pass' locations, or the quick count's span. */
+  private positionsOf(stream: number): { offsets: number[]; frames: number[] } {
+    if (this.passHasFinished(stream)) return this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
+    return this.readAlone(stream)?.at ?? { offsets: [], frames: [] };
+  }
+
+  /**
    * Every connection, by stream number. A catalog made by locateStreams has a place for every
    * connection (the length is their count) and holds only the ones it was asked for.
    */
@@ -192,6 +287,7 @@ export class CaptureCatalog {
   }
 
   analysisOf(stream: number): number {
+    if (!this.passHasFinished(stream)) return this.readAlone(stream)?.bits ?? 0;
     return this.analysis[stream] ?? 0;
   }
 
@@ -201,6 +297,11 @@ export class CaptureCatalog {
   }
 
   scenario(stream: number): Scenario {
+    if (!this.passHasFinished(stream)) {
+      const alone = this.readAlone(stream);
+      if (!alone) throw new RangeError(`no TCP stream ${stream} in this capture`);
+      return alone.tracker.scenario(stream, alone.conv.clientIsA);
+    }
     const conv = this.conversations[stream];
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
     return this.trackers[stream]!.scenario(stream, conv.clientIsA);
@@ -211,10 +312,10 @@ export class CaptureCatalog {
    * columns, the same numbers, its stream number kept.
    */
   streamIndex(stream: number): CaptureIndex {
-    const conv = this.conversations[stream];
+    const conv = this.conversation(stream);
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
-    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
-    const rereader = this.rereading;
+    const at = this.positionsOf(stream);
+    const rereader = this.readerFor(stream);
     const index = indexRecords(() => ({ reader: new StreamRecords(rereader, at), size: at.offsets.length }), undefined, {
       streamBase: stream,
       firstReusesPorts: conv.startedByReuse,
@@ -227,11 +328,11 @@ export class CaptureCatalog {
    * `visit` gets its record, whose bytes are valid during the call only.
    */
   segmentRecord<T>(stream: number, n: number, visit: (rec: CaptureRecord) => T): T {
-    const conv = this.conversations[stream];
+    const conv = this.conversation(stream);
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
-    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
+    const at = this.positionsOf(stream);
     if (!Number.isSafeInteger(n) || n < 0 || n >= at.offsets.length) throw new RangeError(`stream ${stream} has no segment ${n + 1}`);
-    const rereader = this.rereading;
+    const rereader = this.readerFor(stream);
     rereader.seek(at.offsets[n]!, at.frames[n]!);
     const rec = rereader.next();
     if (!rec) throw new Error(`the capture changed: no packet at offset ${at.offsets[n]} any more`);
@@ -243,10 +344,10 @@ export class CaptureCatalog {
    * during the call only), decoded frame and the analysis the whole pass gave it.
    */
   readStream(stream: number, visit: SegmentVisitor): void {
-    const conv = this.conversations[stream];
+    const conv = this.conversation(stream);
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
-    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
-    scanRecords(new StreamRecords(this.rereading, at), at.offsets.length, {
+    const at = this.positionsOf(stream);
+    scanRecords(new StreamRecords(this.readerFor(stream), at), at.offsets.length, {
       streamBase: stream,
       firstReusesPorts: conv.startedByReuse,
       onSegment(rec, f, seg) {
@@ -293,11 +394,19 @@ export class CaptureCatalog {
    * reads it again; its scenario tracker and analysis bits are filled on the way (locateStreams).
    */
   analyseAlone(stream: number, startedByReuse: boolean): TcpConversation | undefined {
-    const at = this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
+    const alone = this.analyseAt(this.rereading, this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]), stream, startedByReuse);
+    if (!alone) return undefined;
+    this.trackers[stream] = alone.tracker;
+    this.analysis[stream] = alone.bits;
+    return alone.conv;
+  }
+
+  /** Connection `stream`, from its segments at `at`, analysed alone as a view reads it again. */
+  private analyseAt(reader: RecordReader, at: { offsets: number[]; frames: number[] }, stream: number, startedByReuse: boolean): AnalysedAlone | undefined {
     if (at.offsets.length === 0) return undefined;
-    const tracker = (this.trackers[stream] = new ScenarioTracker());
+    const tracker = new ScenarioTracker();
     let bits = 0;
-    const summary = scanRecords(new StreamRecords(this.rereading, at), at.offsets.length, {
+    const summary = scanRecords(new StreamRecords(reader, at), at.offsets.length, {
       streamBase: stream,
       firstReusesPorts: startedByReuse,
       onSegment(rec, f, seg) {
@@ -305,9 +414,9 @@ export class CaptureCatalog {
         tracker.add(seg.fromA, f.flags, f.payloadLen, f.seq, f.ack, rec.tsSec, rec.tsNsec);
       },
     });
-    this.analysis[stream] = bits;
     summary.analyzer.close();
-    return summary.analyzer.conversationOf(stream);
+    const conv = summary.analyzer.conversationOf(stream);
+    return conv ? { conv, tracker, bits } : undefined;
   }
 
   /** Used by locateStreams: the catalog answers for these connections only. */

@@ -60,7 +60,7 @@ export interface FollowResult extends FollowHeader {
 
 /** Follows one stream of a catalogued capture (which kept its segment locations). */
 export function followStream(catalog: CaptureCatalog, stream: number, visitor: FollowVisitor, options: ReassemblyOptions = {}): FollowHeader {
-  const conv = catalog.conversations[stream];
+  const conv = catalog.conversation(stream);
   if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
   const clientIsA = conv.clientIsA;
   const header: FollowHeader = {

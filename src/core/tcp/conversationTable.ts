@@ -61,12 +61,15 @@ export class ConversationTable {
   private slotHash = new Int32Array(1 << 12);
 
   private readonly words = new Int32Array(8);
+  /** Made by ofColumns: its lookup slots are not there, so it cannot count. */
+  private readOnly = false;
 
   /**
    * Counts one TCP segment (file order). `frameLen` is its length on the wire. Returns the
    * segment's connection (its tcp.stream), counted or not.
    */
   segment(frame: number, sec: number, nsec: number, frameLen: number, f: DecodedFrame): number {
+    if (this.readOnly) throw new Error('a conversation table handed over from another thread only reads');
     const d = f.data;
     const v6 = f.addrLen === 16;
     const w = this.words;
@@ -153,6 +156,78 @@ export class ConversationTable {
       }
     }
     return c;
+  }
+
+  /**
+   * The columns a reader of the table needs (rows, sorting, filtering, finding a connection's
+   * segments), cut to the connections found: a table counted in one thread is handed to
+   * another by transferring these buffers, not copying them.
+   */
+  readColumns(): TableColumns {
+    const n = this.count;
+    return {
+      count: n,
+      addrLen: this.addrLen.slice(0, n),
+      addrA: this.addrA.slice(0, 4 * n),
+      addrB: this.addrB.slice(0, 4 * n),
+      portA: this.portA.slice(0, n),
+      portB: this.portB.slice(0, n),
+      firstFrame: this.firstFrame.slice(0, n),
+      lastFrame: this.lastFrame.slice(0, n),
+      firstSec: this.firstSec.slice(0, n),
+      firstNsec: this.firstNsec.slice(0, n),
+      lastSec: this.lastSec.slice(0, n),
+      lastNsec: this.lastNsec.slice(0, n),
+      packets: this.packets.slice(0, 2 * n),
+      bytes: this.bytes.slice(0, 2 * n),
+      payloadBytes: this.payloadBytes.slice(0, 2 * n),
+      completeness: this.completeness.slice(0, n),
+      firstSegmentBits: this.firstSegmentBits.slice(0, n),
+      firstRttNs: this.firstRttNs.slice(0, n),
+      synSender: this.synSender.slice(0, n),
+      startedByReuse: this.startedByReuse.slice(0, n),
+    };
+  }
+
+  /** A table to read, from readColumns() of one counted elsewhere: it counts no more segments. */
+  static ofColumns(c: TableColumns): ConversationTable {
+    const t = new ConversationTable();
+    t.count = t.capacity = c.count;
+    t.addrLen = c.addrLen;
+    t.addrA = c.addrA;
+    t.addrB = c.addrB;
+    t.portA = c.portA;
+    t.portB = c.portB;
+    t.firstFrame = c.firstFrame;
+    t.lastFrame = c.lastFrame;
+    t.firstSec = c.firstSec;
+    t.firstNsec = c.firstNsec;
+    t.lastSec = c.lastSec;
+    t.lastNsec = c.lastNsec;
+    t.packets = c.packets;
+    t.bytes = c.bytes;
+    t.payloadBytes = c.payloadBytes;
+    t.completeness = c.completeness;
+    t.firstSegmentBits = c.firstSegmentBits;
+    t.firstRttNs = c.firstRttNs;
+    t.synSender = c.synSender;
+    t.startedByReuse = c.startedByReuse;
+    t.readOnly = true;
+    return t;
+  }
+
+  /** Whether a decoded TCP frame belongs to connection c's 4-tuple, either way. */
+  sameEnds(c: number, f: DecodedFrame): boolean {
+    if (f.addrLen !== this.addrLen[c]) return false;
+    const d = f.data;
+    const o = 4 * c;
+    const A = this.addrA;
+    const B = this.addrB;
+    const v6 = f.addrLen === 16;
+    const at = (base: number, words: Int32Array): boolean =>
+      wordAt(d, base) === words[o] && (!v6 || (wordAt(d, base + 4) === words[o + 1] && wordAt(d, base + 8) === words[o + 2] && wordAt(d, base + 12) === words[o + 3]));
+    if (f.srcPort === this.portA[c] && f.dstPort === this.portB[c] && at(f.srcAddrOffset, A) && at(f.dstAddrOffset, B)) return true;
+    return f.srcPort === this.portB[c] && f.dstPort === this.portA[c] && at(f.srcAddrOffset, B) && at(f.dstAddrOffset, A);
   }
 
   /** tcp.completeness as tshark -2 shows it on the last segment (TcpConversation.displayedCompleteness). */
@@ -312,6 +387,35 @@ export class ConversationTable {
     this.startedByReuse = grownU8(this.startedByReuse, n);
     this.capacity = n;
   }
+}
+
+/** The columns of a ConversationTable that readers use (see readColumns). */
+export interface TableColumns {
+  count: number;
+  addrLen: Uint8Array<ArrayBuffer>;
+  addrA: Int32Array<ArrayBuffer>;
+  addrB: Int32Array<ArrayBuffer>;
+  portA: Uint16Array<ArrayBuffer>;
+  portB: Uint16Array<ArrayBuffer>;
+  firstFrame: Float64Array<ArrayBuffer>;
+  lastFrame: Float64Array<ArrayBuffer>;
+  firstSec: Float64Array<ArrayBuffer>;
+  firstNsec: Float64Array<ArrayBuffer>;
+  lastSec: Float64Array<ArrayBuffer>;
+  lastNsec: Float64Array<ArrayBuffer>;
+  packets: Float64Array<ArrayBuffer>;
+  bytes: Float64Array<ArrayBuffer>;
+  payloadBytes: Float64Array<ArrayBuffer>;
+  completeness: Uint8Array<ArrayBuffer>;
+  firstSegmentBits: Uint8Array<ArrayBuffer>;
+  firstRttNs: Float64Array<ArrayBuffer>;
+  synSender: Uint8Array<ArrayBuffer>;
+  startedByReuse: Uint8Array<ArrayBuffer>;
+}
+
+/** The buffers of a TableColumns, to transfer them to another thread. */
+export function columnBuffers(c: TableColumns): ArrayBuffer[] {
+  return Object.values(c).filter((v): v is ArrayBufferView<ArrayBuffer> => ArrayBuffer.isView(v)).map((v) => v.buffer);
 }
 
 // One function per column type keeps each call site monomorphic.

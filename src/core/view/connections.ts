@@ -4,6 +4,7 @@ import { scenarioShort } from '../explain/scenario';
 import { ConnectionFields } from '../filter/fields';
 import { CompiledFilter, FilterError, filterNeedsAnalysis, parseFilter } from '../filter/filter';
 import { CaptureCatalog } from '../index/catalog';
+import { QuickTable } from '../index/quickTable';
 import { secondsBetween, spanSeconds } from '../report';
 import type { ScanSummary } from '../scan';
 import { TcpConversation } from '../tcp/analysis';
@@ -27,6 +28,11 @@ export interface TableView {
   /** Connections before the filter. */
   all: number;
   error: FilterError | null;
+  /**
+   * The order will not change while the capture is still being read: every connection is
+   * listed and the filter and sort use only what the quick count knows.
+   */
+  settled?: boolean;
 }
 
 /** One connection's filter fields, filled in place (no object per connection per test). */
@@ -116,6 +122,8 @@ function compareClients(x: TcpConversation, y: TcpConversation): number {
 
 /** A connection's row as the table shows it, in the user's language. */
 export function connectionRow(catalog: CaptureCatalog, stream: number, lang: Lang): ConnectionRow {
+  const quick = catalog.quickTable;
+  if (quick && !catalog.passHasFinished(stream)) return listedRow(quick, stream);
   const c = catalog.conversations[stream];
   if (!c) throw new RangeError(`no TCP stream ${stream} in this capture`);
   const x = catalog.scenario(stream);
@@ -126,6 +134,7 @@ export function connectionRow(catalog: CaptureCatalog, stream: number, lang: Lan
   const closed = x.closing !== 'open-at-end' && x.closing !== 'reset' && x.closing !== 'rst-after-fin';
   return {
     stream: c.stream,
+    analysed: true,
     client: endpointText(c.clientIsA ? c.a : c.b),
     server: endpointText(c.clientIsA ? c.b : c.a),
     opening: x.opening,
@@ -150,6 +159,81 @@ export function connectionRow(catalog: CaptureCatalog, stream: number, lang: Lan
   };
 }
 
+/**
+ * A connection's row from the quick count alone, before the analysis reaches it: what the count
+ * knows (ends, packets, bytes, times, iRTT) as connectionRow gives it (a test holds the two
+ * equal), the rest empty until the analysis fills it in.
+ */
+export function listedRow(quick: QuickTable, stream: number): ConnectionRow {
+  const t = quick.table;
+  if (!Number.isSafeInteger(stream) || stream < 0 || stream >= t.count) throw new RangeError(`no TCP stream ${stream} in this capture`);
+  const client = t.clientIsA(stream) ? 0 : 1;
+  const server = client === 0 ? 1 : 0;
+  const toServer = 2 * stream + client;
+  const toClient = 2 * stream + server;
+  const rtt = t.firstRttNs[stream]!;
+  return {
+    stream,
+    analysed: false,
+    client: endpointText({ address: t.address(stream, client), port: t.port(stream, client) }),
+    server: endpointText({ address: t.address(stream, server), port: t.port(stream, server) }),
+    opening: null,
+    closing: null,
+    activeCloser: null,
+    synRetransmissions: 0,
+    opened: '',
+    ended: '',
+    carried: '',
+    packets: t.packets[toServer]! + t.packets[toClient]!,
+    bytesToServer: t.bytes[toServer]!,
+    bytesToClient: t.bytes[toClient]!,
+    duration: secondsBetween(t.firstSec[stream]!, t.firstNsec[stream]!, t.lastSec[stream]!, t.lastNsec[stream]!),
+    start: spanSeconds(quick.firstSec, quick.firstNsec, t.firstSec[stream]!, t.firstNsec[stream]!),
+    outcome: 'pending',
+    irtt: rtt ? rtt / 1e9 : null,
+    retransmissions: 0,
+    resets: 0,
+    zeroWindows: 0,
+    interest: 0,
+  };
+}
+
+/** A sort key's value of a connection in the quick count (sortValue's, from the table). */
+function tableSortValue(t: ConversationTable, c: number, key: Exclude<SortKey, 'client'>): number {
+  const toServer = 2 * c + (t.clientIsA(c) ? 0 : 1);
+  const toClient = toServer ^ 1;
+  switch (key) {
+    case 'stream':
+      return c;
+    case 'packets':
+      return t.packets[toServer]! + t.packets[toClient]!;
+    case 'bytesToServer':
+      return t.bytes[toServer]!;
+    case 'bytesToClient':
+      return t.bytes[toClient]!;
+    case 'duration':
+      return secondsBetween(t.firstSec[c]!, t.firstNsec[c]!, t.lastSec[c]!, t.lastNsec[c]!);
+    case 'irtt':
+      return t.firstRttNs[c] ? t.firstRttNs[c]! : -1;
+  }
+}
+
+/** compareClients over the quick count's table. */
+function compareTableClients(t: ConversationTable, x: number, y: number, wx: number[], wy: number[]): number {
+  const lx = t.addressLength(x);
+  const ly = t.addressLength(y);
+  if (lx !== ly) return lx - ly;
+  const cx = t.clientIsA(x) ? 0 : 1;
+  const cy = t.clientIsA(y) ? 0 : 1;
+  t.addressWords(x, cx, wx);
+  t.addressWords(y, cy, wy);
+  for (let i = 0; i < 4; i++) {
+    const d = (wx[i]! >>> 0) - (wy[i]! >>> 0);
+    if (d) return d;
+  }
+  return t.port(x, cx) - t.port(y, cy);
+}
+
 /** A compiled filter as a test of stream numbers of a catalogued capture. */
 export function streamFilter(catalog: CaptureCatalog, filter: CompiledFilter): (stream: number) => boolean {
   if (filter.kind === 'all') return () => true;
@@ -159,6 +243,9 @@ export function streamFilter(catalog: CaptureCatalog, filter: CompiledFilter): (
     return conv !== undefined && filter.test(fields.load(catalog, conv));
   };
 }
+
+/** When a capture's first frame came: connections' start times (frame.time_relative) count from it. */
+type CaptureStart = Pick<ScanSummary, 'firstSec' | 'firstNsec'>;
 
 /**
  * One connection of a conversation table (a pass without the sequence analysis) as a filter
@@ -178,7 +265,7 @@ class TableFieldsOf implements ConnectionFields {
 
   constructor(
     private readonly table: ConversationTable,
-    private readonly summary: ScanSummary,
+    private readonly summary: CaptureStart,
   ) {}
 
   load(c: number): this {
@@ -224,7 +311,7 @@ function notCounted(field: string): never {
  * needs no analysis (filterNeedsAnalysis is false): it passes the streams streamFilter passes
  * over a catalog of the same capture.
  */
-export function tableStreamFilter(table: ConversationTable, summary: ScanSummary, filter: CompiledFilter): (stream: number) => boolean {
+export function tableStreamFilter(table: ConversationTable, summary: CaptureStart, filter: CompiledFilter): (stream: number) => boolean {
   if (filter.kind === 'all') return () => true;
   if (filterNeedsAnalysis(filter)) throw new Error(`the filter "${filter.text}" needs the sequence analysis: test it over a catalog (streamFilter)`);
   const fields = new TableFieldsOf(table, summary);
@@ -233,6 +320,8 @@ export function tableStreamFilter(table: ConversationTable, summary: ScanSummary
 
 /** The table's rows for a query: the filter applied, then the sort (ties by stream). */
 export function tableView(catalog: CaptureCatalog, q: TableQuery): TableView {
+  const quick = catalog.quickTable;
+  if (quick) return listedView(catalog, quick, q);
   const convs = catalog.conversations;
   const all = convs.length;
   const parsed = parseFilter(q.filter);
@@ -253,4 +342,57 @@ export function tableView(catalog: CaptureCatalog, q: TableQuery): TableView {
     order.sort((x, y) => (values[x]! - values[y]! || x - y) * q.dir);
   }
   return { order, all, error: null };
+}
+
+/**
+ * tableView while the quick count lists connections the analysis has not finished: every
+ * connection is there and sorts by what the count knows (every sort key); a filter the count
+ * answers passes what it will pass once the analysis is done, one that needs the analysis
+ * passes among the connections it has finished (the table says it is still reading).
+ */
+function listedView(catalog: CaptureCatalog, quick: QuickTable, q: TableQuery): TableView {
+  const t = quick.table;
+  const all = catalog.streamCount;
+  const parsed = parseFilter(q.filter);
+  if ('error' in parsed) return { order: new Uint32Array(0), all, error: parsed.error };
+  const filter = parsed.ok;
+  let passes: (stream: number) => boolean;
+  const settled = filter.kind === 'all' || !filterNeedsAnalysis(filter);
+  if (filter.kind === 'all') passes = () => true;
+  else if (!filterNeedsAnalysis(filter)) {
+    const listed = tableStreamFilter(t, quick, filter);
+    const analysed = streamFilter(catalog, filter);
+    // Connections past the count's (a file that grew) are the pass' own.
+    passes = (s) => (s < t.count ? listed(s) : analysed(s));
+  } else {
+    const analysed = streamFilter(catalog, filter);
+    passes = (s) => catalog.passHasFinished(s) && analysed(s);
+  }
+  let order = new Uint32Array(all);
+  let n = 0;
+  for (let s = 0; s < all; s++) if (passes(s)) order[n++] = s;
+  order = order.subarray(0, n);
+  const convs = catalog.conversations;
+  if (q.sort === 'stream') {
+    if (q.dir < 0) order.reverse();
+  } else if (q.sort === 'client') {
+    const wx = [0, 0, 0, 0];
+    const wy = [0, 0, 0, 0];
+    order.sort((x, y) => {
+      const xPast = x >= t.count;
+      const yPast = y >= t.count;
+      // Connections past the count's (a file that grew) come after, in stream order.
+      if (xPast || yPast) return xPast && yPast ? x - y : xPast ? 1 : -1;
+      return (compareTableClients(t, x, y, wx, wy) || x - y) * q.dir;
+    });
+  } else {
+    const key = q.sort;
+    const values = new Float64Array(all);
+    for (let i = 0; i < n; i++) {
+      const s = order[i]!;
+      values[s] = s < t.count ? tableSortValue(t, s, key) : sortValue(convs[s]!, key);
+    }
+    order.sort((x, y) => (values[x]! - values[y]! || x - y) * q.dir);
+  }
+  return { order, all, error: null, settled };
 }
