@@ -97,8 +97,10 @@ worker.on('message', (m) => {
   } else if (m?.rpc === 'notify' && m.method === 'progress') {
     progressNotes++;
     if (firstProgressSeconds === null) firstProgressSeconds = since();
-    // The first page is asked at once; later notes ask again only as the webview would.
-    if (firstRowsSeconds === null ? inFlight === 0 : refresh) askRows();
+    // The first page is asked at once; later notes ask again only as the webview would. The note
+    // that says every connection is listed is one the webview always answers with a page.
+    const listedNote = m.params?.listed === true && listedSeconds === null;
+    if (firstRowsSeconds === null ? inFlight === 0 : refresh || listedNote) askRows();
   }
 });
 worker.on('error', fail);
