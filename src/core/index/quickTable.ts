@@ -17,9 +17,9 @@ export class QuickTable {
   constructor(
     readonly table: ConversationTable,
     /** Per connection: file offset and ordinal of its first segment, file offset of its last. */
-    readonly firstOffset: Float64Array,
-    readonly firstOrdinal: Float64Array,
-    readonly lastOffset: Float64Array,
+    readonly firstOffset: Float64Array<ArrayBuffer>,
+    readonly firstOrdinal: Float64Array<ArrayBuffer>,
+    readonly lastOffset: Float64Array<ArrayBuffer>,
     /** What the count's pass found of the whole capture (frames, times, what it skipped). */
     readonly summary: CountedSummary,
     /** What the count's reader learned of the file (pcapng sections): a reader of spans needs it. */
@@ -38,15 +38,15 @@ export class QuickTable {
     return this.table.count;
   }
 
-  /** The table as a message to another thread, and the buffers to transfer with it. */
+  /** The table as a message to another thread, and the buffers to transfer with it (this one is gone then). */
   toMessage(): { message: QuickTableMessage; transfer: ArrayBuffer[] } {
     const columns = this.table.readColumns();
     const n = columns.count;
     const message: QuickTableMessage = {
       columns,
-      firstOffset: this.firstOffset.slice(0, n),
-      firstOrdinal: this.firstOrdinal.slice(0, n),
-      lastOffset: this.lastOffset.slice(0, n),
+      firstOffset: this.firstOffset.subarray(0, n),
+      firstOrdinal: this.firstOrdinal.subarray(0, n),
+      lastOffset: this.lastOffset.subarray(0, n),
       summary: {
         ...this.summary,
         linkTypes: [...this.summary.linkTypes],

@@ -160,32 +160,33 @@ export class ConversationTable {
 
   /**
    * The columns a reader of the table needs (rows, sorting, filtering, finding a connection's
-   * segments), cut to the connections found: a table counted in one thread is handed to
-   * another by transferring these buffers, not copying them.
+   * segments), as views of the connections found: a table counted in one thread is handed to
+   * another by transferring their buffers, not copying them (the rows past the count were
+   * never written, so they cost no memory). A table whose buffers were transferred is gone.
    */
   readColumns(): TableColumns {
     const n = this.count;
     return {
       count: n,
-      addrLen: this.addrLen.slice(0, n),
-      addrA: this.addrA.slice(0, 4 * n),
-      addrB: this.addrB.slice(0, 4 * n),
-      portA: this.portA.slice(0, n),
-      portB: this.portB.slice(0, n),
-      firstFrame: this.firstFrame.slice(0, n),
-      lastFrame: this.lastFrame.slice(0, n),
-      firstSec: this.firstSec.slice(0, n),
-      firstNsec: this.firstNsec.slice(0, n),
-      lastSec: this.lastSec.slice(0, n),
-      lastNsec: this.lastNsec.slice(0, n),
-      packets: this.packets.slice(0, 2 * n),
-      bytes: this.bytes.slice(0, 2 * n),
-      payloadBytes: this.payloadBytes.slice(0, 2 * n),
-      completeness: this.completeness.slice(0, n),
-      firstSegmentBits: this.firstSegmentBits.slice(0, n),
-      firstRttNs: this.firstRttNs.slice(0, n),
-      synSender: this.synSender.slice(0, n),
-      startedByReuse: this.startedByReuse.slice(0, n),
+      addrLen: this.addrLen.subarray(0, n),
+      addrA: this.addrA.subarray(0, 4 * n),
+      addrB: this.addrB.subarray(0, 4 * n),
+      portA: this.portA.subarray(0, n),
+      portB: this.portB.subarray(0, n),
+      firstFrame: this.firstFrame.subarray(0, n),
+      lastFrame: this.lastFrame.subarray(0, n),
+      firstSec: this.firstSec.subarray(0, n),
+      firstNsec: this.firstNsec.subarray(0, n),
+      lastSec: this.lastSec.subarray(0, n),
+      lastNsec: this.lastNsec.subarray(0, n),
+      packets: this.packets.subarray(0, 2 * n),
+      bytes: this.bytes.subarray(0, 2 * n),
+      payloadBytes: this.payloadBytes.subarray(0, 2 * n),
+      completeness: this.completeness.subarray(0, n),
+      firstSegmentBits: this.firstSegmentBits.subarray(0, n),
+      firstRttNs: this.firstRttNs.subarray(0, n),
+      synSender: this.synSender.subarray(0, n),
+      startedByReuse: this.startedByReuse.subarray(0, n),
     };
   }
 
