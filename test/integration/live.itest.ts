@@ -121,7 +121,7 @@ describe('live capture and the tutorial in a real VS Code (issue 13)', function 
 
     // Each change shows in the live table as it happens: how the connection opened and ended.
     // Keep-alive: the client closed first (a second after the answer); reset; refused.
-    let seen: Array<{ stream: number; opening: string; closing: string; activeCloser: string | null }> = [];
+    let seen: Array<{ stream: number; opening: string | null; closing: string | null; activeCloser: string | null }> = [];
     await until('the keep-alive, reset and refused connections in the table', () => {
       seen = posted(editor.posted, 'rows').flatMap((m) => m.page.rows).map(({ stream, opening, closing, activeCloser }) => ({ stream, opening, closing, activeCloser }));
       return (
