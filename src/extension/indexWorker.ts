@@ -757,11 +757,12 @@ function pick(p: PickParams): PickResult {
   const limit = Math.max(1, Math.min(MAX_PICK, p.limit));
   const n = c.conversations.length;
   const all: ConnectionRow[] = [];
-  // Interest is cheap to rank from the scenario alone; rows (with their words) only for the few shown.
-  const ranked = Array.from({ length: n }, (_, s) => s);
+  // Interest is cheap to rank from the scenario alone; rows (with their words) only for the few
+  // shown. A connection listed by the quick count and not analysed yet has nothing to rank it by
+  // (nor words to show): it is counted in the total and picked by typing its number.
+  const ranked: number[] = [];
+  for (let s = 0; s < n; s++) if (c.passHasFinished(s)) ranked.push(s);
   const interest = (s: number): number => {
-    // Listed by the quick count, not analysed yet: nothing to rank it by.
-    if (!c.passHasFinished(s)) return -1;
     const x = c.scenario(s);
     const opened = x.opening === 'three-way-handshake' || x.opening === 'syn-retransmitted' || x.opening === 'simultaneous-open' || x.opening === 'tcp-fast-open';
     const closed = x.closing !== 'open-at-end' && x.closing !== 'reset' && x.closing !== 'rst-after-fin';
@@ -771,7 +772,7 @@ function pick(p: PickParams): PickResult {
   for (let s = 0; s < n; s++) score[s] = interest(s);
   ranked.sort((a, b) => score[b]! - score[a]! || a - b);
   for (const s of ranked.slice(0, limit)) all.push(connectionRow(c, s, p.lang));
-  return { rows: all, total: n };
+  return { rows: all, total: c.streamCount };
 }
 
 if (parentPort) {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MessageHandler, RpcMessage } from '../../src/shared/rpc';
-import type { AnatomyParams, FollowParams, LadderParams, LadderResult, OpenResult, ProgressNote, RowsParams, SentBytesParams } from '../../src/extension/indexWorker';
+import type { AnatomyParams, FollowParams, LadderParams, LadderResult, OpenResult, PickParams, PickResult, ProgressNote, RowsParams, SentBytesParams } from '../../src/extension/indexWorker';
 import { INDEX_WORKER_RESOURCE_LIMITS, type AnatomyView, type FollowItem, type FollowPage, type RowsPage } from '../../src/shared/protocol';
 import { ROOT, fixture } from '../helpers/paths';
 import { CaptureCatalog, catalogCapture } from '../../src/core/index/catalog';
@@ -108,6 +108,7 @@ describe('a big capture: every connection listed by the quick count while the an
         byClient: await rows({ sort: 'client', dir: 1, filter: '' }, 0, 5),
         filtered: await rows({ sort: 'stream', dir: 1, filter: `tcp.stream == ${last()} || tcp.stream == 0 || tcp.port == 1` }, 0, 10),
         ladder: await rpc.sendRequest<LadderResult>('ladder', { stream: last(), first: 0, count: 40, numbers: 'relative' } satisfies LadderParams),
+        pick: await rpc.sendRequest<PickResult>('pick', { lang: 'en', limit: 50 } satisfies PickParams),
       };
     };
     let early: Promise<Awaited<ReturnType<typeof asks>>> | null = null;
@@ -145,6 +146,9 @@ describe('a big capture: every connection listed by the quick count while the an
       // The last connection's ladder, read alone from the span the count found, is the one the finished pass gives.
       assert.ok(before.ladder.ladder.rows.length > 0);
       assert.deepEqual(before.ladder, after.ladder);
+      // The picker counts every connection listed and offers only analysed ones (with their words).
+      assert.equal(before.pick.total, connections);
+      assert.ok(before.pick.rows.length > 0 && before.pick.rows.every((r) => r.analysed && r.opened !== ''), JSON.stringify(before.pick.rows.slice(0, 2)));
       console.log(`      ${connections} connections listed at ${(100 * (listedAt ?? 0)).toFixed(0)}% of the analysis`);
     } finally {
       await worker.terminate();
