@@ -769,7 +769,7 @@ function pick(p: PickParams): PickResult {
     return (opened ? 2 : 0) + (closed ? 2 : x.closing === 'open-at-end' ? 0 : 1);
   };
   const score = new Int8Array(n);
-  for (let s = 0; s < n; s++) score[s] = interest(s);
+  for (const s of ranked) score[s] = interest(s);
   ranked.sort((a, b) => score[b]! - score[a]! || a - b);
   for (const s of ranked.slice(0, limit)) all.push(connectionRow(c, s, p.lang));
   return { rows: all, total: c.streamCount };
