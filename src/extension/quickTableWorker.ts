@@ -19,7 +19,7 @@ if (parentPort) {
   let source: FileSource | null = null;
   try {
     source = FileSource.open(file);
-    const quick = countQuickTable(source)!;
+    const quick = countQuickTable(source);
     const { message, transfer } = quick.toMessage();
     port.postMessage({ quick: message }, transfer);
   } catch (e) {

@@ -265,17 +265,14 @@ export class CaptureCatalog {
     return kept;
   }
 
-  /** The reader of a connection's segments again: the span reader for one the pass has not finished. */
-  private readerFor(stream: number): RecordReader {
-    if (this.passHasFinished(stream)) return this.rereading;
-    // readAlone made it (positionsOf comes first).
-    return this.spanReader ?? this.rereading;
-  }
-
-  /** Where a connection's segments are: from the pass' locations, or the quick count's span. */
-  private positionsOf(stream: number): { offsets: number[]; frames: number[] } {
-    if (this.passHasFinished(stream)) return this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]);
-    return this.readAlone(stream)?.at ?? { offsets: [], frames: [] };
+  /**
+   * Where a connection's segments are and the reader to read them again with: the pass'
+   * locations and its second reader, or the quick count's span and the span reader.
+   */
+  private positionsOf(stream: number): { at: { offsets: number[]; frames: number[] }; reader: RecordReader } {
+    if (this.passHasFinished(stream)) return { at: this.locations.ofStream(stream, this.firstSegment[stream], this.lastSegment[stream]), reader: this.rereading };
+    const alone = this.readAlone(stream);
+    return { at: alone?.at ?? { offsets: [], frames: [] }, reader: this.spanReader ?? this.rereading };
   }
 
   /**
@@ -314,8 +311,7 @@ export class CaptureCatalog {
   streamIndex(stream: number): CaptureIndex {
     const conv = this.conversation(stream);
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
-    const at = this.positionsOf(stream);
-    const rereader = this.readerFor(stream);
+    const { at, reader: rereader } = this.positionsOf(stream);
     const index = indexRecords(() => ({ reader: new StreamRecords(rereader, at), size: at.offsets.length }), undefined, {
       streamBase: stream,
       firstReusesPorts: conv.startedByReuse,
@@ -330,9 +326,8 @@ export class CaptureCatalog {
   segmentRecord<T>(stream: number, n: number, visit: (rec: CaptureRecord) => T): T {
     const conv = this.conversation(stream);
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
-    const at = this.positionsOf(stream);
+    const { at, reader: rereader } = this.positionsOf(stream);
     if (!Number.isSafeInteger(n) || n < 0 || n >= at.offsets.length) throw new RangeError(`stream ${stream} has no segment ${n + 1}`);
-    const rereader = this.readerFor(stream);
     rereader.seek(at.offsets[n]!, at.frames[n]!);
     const rec = rereader.next();
     if (!rec) throw new Error(`the capture changed: no packet at offset ${at.offsets[n]} any more`);
@@ -346,8 +341,8 @@ export class CaptureCatalog {
   readStream(stream: number, visit: SegmentVisitor): void {
     const conv = this.conversation(stream);
     if (!conv) throw new RangeError(`no TCP stream ${stream} in this capture`);
-    const at = this.positionsOf(stream);
-    scanRecords(new StreamRecords(this.readerFor(stream), at), at.offsets.length, {
+    const { at, reader } = this.positionsOf(stream);
+    scanRecords(new StreamRecords(reader, at), at.offsets.length, {
       streamBase: stream,
       firstReusesPorts: conv.startedByReuse,
       onSegment(rec, f, seg) {

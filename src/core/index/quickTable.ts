@@ -1,8 +1,7 @@
 import { ReaderKnowledge, openCapture, readerKnowledge } from '../capture/open';
 import { ByteSource } from '../capture/source';
-import { RecordReader } from '../capture/types';
+import { CaptureProblem, RecordReader } from '../capture/types';
 import { DecodedFrame, FrameKind, decodeFrame } from '../decode/frame';
-import { CaptureProblem } from '../capture/types';
 import { ScanSummary, Scanner } from '../scan';
 import { ConversationTable, TableColumns, columnBuffers } from '../tcp/conversationTable';
 
@@ -107,11 +106,8 @@ export type CountedSummary = Pick<ScanSummary, 'frames' | 'tcpFrames' | 'firstSe
   problems: CaptureProblem[];
 };
 
-/**
- * Counts a capture into a QuickTable, in steps of `frames` between which `between` runs (a
- * worker lets its messages in there); it returns true to stop, and then null is returned.
- */
-export function countQuickTable(source: ByteSource, between: () => boolean = () => false, frames = 65536): QuickTable | null {
+/** Counts a capture into a QuickTable, in one pass. */
+export function countQuickTable(source: ByteSource): QuickTable {
   let firstOffset = new Float64Array(4096);
   let firstOrdinal = new Float64Array(4096);
   let lastOffset = new Float64Array(4096);
@@ -134,7 +130,7 @@ export function countQuickTable(source: ByteSource, between: () => boolean = () 
       lastOffset[stream] = rec.fileOffset;
     },
   });
-  while (scanner.step(frames)) if (between()) return null;
+  while (scanner.step(Infinity));
   const s = scanner.finish();
   const summary: CountedSummary = {
     frames: s.frames,

@@ -318,81 +318,56 @@ export function tableStreamFilter(table: ConversationTable, summary: CaptureStar
   return (stream) => Number.isInteger(stream) && stream >= 0 && stream < table.count && filter.test(fields.load(stream));
 }
 
-/** The table's rows for a query: the filter applied, then the sort (ties by stream). */
+/**
+ * The table's rows for a query: the filter applied, then the sort (ties by stream). While the
+ * quick count lists connections the analysis has not finished, every connection is there and
+ * sorts by what the count knows (every sort key); a filter the count answers passes what it
+ * will pass once the analysis is done, one that needs the analysis passes among the
+ * connections it has finished (the table says it is still reading).
+ */
 export function tableView(catalog: CaptureCatalog, q: TableQuery): TableView {
   const quick = catalog.quickTable;
-  if (quick) return listedView(catalog, quick, q);
   const convs = catalog.conversations;
-  const all = convs.length;
-  const parsed = parseFilter(q.filter);
-  if ('error' in parsed) return { order: new Uint32Array(0), all, error: parsed.error };
-  const passes = streamFilter(catalog, parsed.ok);
-  let order = new Uint32Array(all);
-  let n = 0;
-  for (let s = 0; s < all; s++) if (passes(s)) order[n++] = s;
-  order = order.subarray(0, n);
-  if (q.sort === 'stream') {
-    if (q.dir < 0) order.reverse();
-  } else if (q.sort === 'client') {
-    order.sort((x, y) => (compareClients(convs[x]!, convs[y]!) || x - y) * q.dir);
-  } else {
-    const key = q.sort;
-    const values = new Float64Array(all);
-    for (let i = 0; i < n; i++) values[order[i]!] = sortValue(convs[order[i]!]!, key);
-    order.sort((x, y) => (values[x]! - values[y]! || x - y) * q.dir);
-  }
-  return { order, all, error: null };
-}
-
-/**
- * tableView while the quick count lists connections the analysis has not finished: every
- * connection is there and sorts by what the count knows (every sort key); a filter the count
- * answers passes what it will pass once the analysis is done, one that needs the analysis
- * passes among the connections it has finished (the table says it is still reading).
- */
-function listedView(catalog: CaptureCatalog, quick: QuickTable, q: TableQuery): TableView {
-  const t = quick.table;
   const all = catalog.streamCount;
   const parsed = parseFilter(q.filter);
   if ('error' in parsed) return { order: new Uint32Array(0), all, error: parsed.error };
   const filter = parsed.ok;
-  let passes: (stream: number) => boolean;
-  const settled = filter.kind === 'all' || !filterNeedsAnalysis(filter);
-  if (filter.kind === 'all') passes = () => true;
-  else if (!filterNeedsAnalysis(filter)) {
-    const listed = tableStreamFilter(t, quick, filter);
-    const analysed = streamFilter(catalog, filter);
-    // Connections past the count's (a file that grew) are the pass' own.
-    passes = (s) => (s < t.count ? listed(s) : analysed(s));
-  } else {
-    const analysed = streamFilter(catalog, filter);
-    passes = (s) => catalog.passHasFinished(s) && analysed(s);
+  const analysed = streamFilter(catalog, filter);
+  const t = quick?.table;
+  // A connection the count listed is read from its table; one past it (a file that grew) is the pass' own.
+  const counted = (s: number): boolean => t !== undefined && s < t.count;
+  const needsAnalysis = filter.kind !== 'all' && filterNeedsAnalysis(filter);
+  let passes = analysed;
+  if (quick && filter.kind !== 'all') {
+    if (needsAnalysis) passes = (s) => catalog.passHasFinished(s) && analysed(s);
+    else {
+      const listed = tableStreamFilter(quick.table, quick, filter);
+      passes = (s) => (counted(s) ? listed(s) : analysed(s));
+    }
   }
   let order = new Uint32Array(all);
   let n = 0;
   for (let s = 0; s < all; s++) if (passes(s)) order[n++] = s;
   order = order.subarray(0, n);
-  const convs = catalog.conversations;
   if (q.sort === 'stream') {
     if (q.dir < 0) order.reverse();
   } else if (q.sort === 'client') {
     const wx = [0, 0, 0, 0];
     const wy = [0, 0, 0, 0];
-    order.sort((x, y) => {
-      const xPast = x >= t.count;
-      const yPast = y >= t.count;
-      // Connections past the count's (a file that grew) come after, in stream order.
-      if (xPast || yPast) return xPast && yPast ? x - y : xPast ? 1 : -1;
-      return (compareTableClients(t, x, y, wx, wy) || x - y) * q.dir;
-    });
+    const compare = (x: number, y: number): number => {
+      const cx = counted(x);
+      if (cx !== counted(y)) return cx ? -1 : 1;
+      return cx ? compareTableClients(t!, x, y, wx, wy) : compareClients(convs[x]!, convs[y]!);
+    };
+    order.sort((x, y) => (compare(x, y) || x - y) * q.dir);
   } else {
     const key = q.sort;
     const values = new Float64Array(all);
     for (let i = 0; i < n; i++) {
       const s = order[i]!;
-      values[s] = s < t.count ? tableSortValue(t, s, key) : sortValue(convs[s]!, key);
+      values[s] = counted(s) ? tableSortValue(t!, s, key) : sortValue(convs[s]!, key);
     }
     order.sort((x, y) => (values[x]! - values[y]! || x - y) * q.dir);
   }
-  return { order, all, error: null, settled };
+  return quick ? { order, all, error: null, settled: !needsAnalysis } : { order, all, error: null };
 }
