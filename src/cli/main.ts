@@ -18,7 +18,8 @@ import {
   packetRecord,
 } from '../core/report';
 import { PacketRecordVisitor, ScanSummary, scanConversations, scanPacketRecords } from '../core/scan';
-import { ConversationTable, decimalDigits } from '../core/tcp/conversationTable';
+import { ConversationTable } from '../core/tcp/conversationTable';
+import { ByteLines, decimalLength } from './byteLines';
 import { FileSource } from '../node/fileSource';
 import { ByteSource } from '../core/capture/source';
 import { detectTextFormat } from '../core/text/parse';
@@ -354,44 +355,72 @@ interface ConversationList {
   /** Every connection in the capture, and the streams shown (all, or those a filter passed). */
   total: number;
   streams: number[];
+  /** The connection as --json prints it. */
   record(stream: number): ConversationRecord;
-  /** What sizes the row's cells: lengths counted and times given without making the row's text. */
-  cellSizes(stream: number): CellSizes;
+  /** The row's numbers, in one object reused by every call: 150,000 rows are printed. */
+  cells(stream: number): RowCells;
+  /** The characters of "client → server", counted without making the text. */
+  endpointsLength(stream: number): number;
+  writeEndpoints(stream: number, out: ByteLines): void;
 }
 
-interface CellSizes {
-  endpoints: number;
-  packets: number;
-  bytes: number;
+interface RowCells {
+  packetsToServer: number;
+  packetsToClient: number;
+  bytesToServer: number;
+  bytesToClient: number;
   start: number;
   duration: number;
   completeness: number;
   irtt: number | null;
 }
 
+const newCells = (): RowCells => ({ packetsToServer: 0, packetsToClient: 0, bytesToServer: 0, bytesToClient: 0, start: 0, duration: 0, completeness: 0, irtt: null });
+
+/** Between the two ends: " → ", and its UTF-8 bytes. */
+const ARROW = ' → ';
+const ARROW_BYTES = Buffer.from(ARROW, 'utf8');
+
 /**
  * Every connection (or those `passes` keeps), counted in columns: the table needs no sequence
  * analysis and keeps nothing per packet.
  */
 function tableList(summary: ScanSummary, table: ConversationTable, passes: (stream: number) => boolean = () => true): ConversationList {
-  const sized: CellSizes = { endpoints: 0, packets: 0, bytes: 0, start: 0, duration: 0, completeness: 0, irtt: null };
+  const cells = newCells();
   const streams: number[] = [];
   for (let s = 0; s < table.count; s++) if (passes(s)) streams.push(s);
+  const writeEnd = (s: number, side: 0 | 1, out: ByteLines): void => {
+    if (table.addressLength(s) === 4) out.ipv4(table.ipv4Word(s, side));
+    else out.ascii(`[${table.address(s, side)}]`);
+    out.byte(0x3a);
+    out.integer(table.port(s, side));
+  };
   return {
     total: table.count,
     streams,
     record: (s) => tableConversationRecord(table, s, summary.firstSec, summary.firstNsec),
-    cellSizes(s) {
+    cells(s) {
       const client = table.clientIsA(s) ? 0 : 1;
       const server = client === 0 ? 1 : 0;
-      sized.endpoints = table.endpointTextLength(s, client) + 3 + table.endpointTextLength(s, server);
-      sized.packets = decimalDigits(table.packets[2 * s + client]!) + 1 + decimalDigits(table.packets[2 * s + server]!);
-      sized.bytes = decimalDigits(table.bytes[2 * s + client]!) + 1 + decimalDigits(table.bytes[2 * s + server]!);
-      sized.start = round9(secondsBetween(summary.firstSec, summary.firstNsec, table.firstSec[s]!, table.firstNsec[s]!));
-      sized.duration = round9(secondsBetween(table.firstSec[s]!, table.firstNsec[s]!, table.lastSec[s]!, table.lastNsec[s]!));
-      sized.completeness = table.displayedCompleteness(s);
-      sized.irtt = table.firstRttNs[s] === 0 ? null : table.firstRttNs[s]! / 1e9;
-      return sized;
+      cells.packetsToServer = table.packets[2 * s + client]!;
+      cells.packetsToClient = table.packets[2 * s + server]!;
+      cells.bytesToServer = table.bytes[2 * s + client]!;
+      cells.bytesToClient = table.bytes[2 * s + server]!;
+      // As tableConversationRecord gives them to --json.
+      cells.start = round9(secondsBetween(summary.firstSec, summary.firstNsec, table.firstSec[s]!, table.firstNsec[s]!));
+      cells.duration = round9(secondsBetween(table.firstSec[s]!, table.firstNsec[s]!, table.lastSec[s]!, table.lastNsec[s]!));
+      cells.completeness = table.displayedCompleteness(s);
+      cells.irtt = table.firstRttNs[s] === 0 ? null : table.firstRttNs[s]! / 1e9;
+      return cells;
+    },
+    endpointsLength(s) {
+      return table.endpointTextLength(s, 0) + ARROW.length + table.endpointTextLength(s, 1);
+    },
+    writeEndpoints(s, out) {
+      const client = table.clientIsA(s) ? 0 : 1;
+      writeEnd(s, client, out);
+      out.raw(ARROW_BYTES);
+      writeEnd(s, client === 0 ? 1 : 0, out);
     },
   };
 }
@@ -400,22 +429,29 @@ function tableList(summary: ScanSummary, table: ConversationTable, passes: (stre
 function filteredList(summary: ScanSummary, passes: (stream: number) => boolean): ConversationList {
   const convs = summary.analyzer.conversations;
   const record = (s: number): ConversationRecord => conversationRecord(convs[s]!, summary.firstSec, summary.firstNsec);
+  const cells = newCells();
+  const endpoints = (s: number): string => {
+    const r = record(s);
+    return `${endpointText(r.client)}${ARROW}${endpointText(r.server)}`;
+  };
   return {
     total: convs.length,
     streams: convs.map((c) => c.stream).filter(passes),
     record,
-    cellSizes(s) {
+    cells(s) {
       const r = record(s);
-      return {
-        endpoints: endpointText(r.client).length + 3 + endpointText(r.server).length,
-        packets: `${r.packets.to_server}/${r.packets.to_client}`.length,
-        bytes: `${r.bytes.to_server}/${r.bytes.to_client}`.length,
-        start: r.start,
-        duration: r.duration,
-        completeness: r.completeness,
-        irtt: r.irtt,
-      };
+      cells.packetsToServer = r.packets.to_server;
+      cells.packetsToClient = r.packets.to_client;
+      cells.bytesToServer = r.bytes.to_server;
+      cells.bytesToClient = r.bytes.to_client;
+      cells.start = r.start;
+      cells.duration = r.duration;
+      cells.completeness = r.completeness;
+      cells.irtt = r.irtt;
+      return cells;
     },
+    endpointsLength: (s) => endpoints(s).length,
+    writeEndpoints: (s, out) => out.utf8(endpoints(s)),
   };
 }
 
@@ -451,8 +487,8 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
     out.line('No TCP connections.');
     return summary;
   }
-  // Columns are sized first and each row is made once, as it is written: a table of 150,000
-  // connections holds no more than one row's text. The times' widths come from the extremes
+  // Columns are sized first, then each row is written as bytes, cell by cell: a table of
+  // 150,000 connections makes no string per row. The times' widths come from the extremes
   // (toFixed grows with the magnitude), the rest from digit counts.
   const header = ['stream', 'client → server', 'packets →/←', 'bytes →/←', 'start', 'duration', 'complete', 'iRTT'];
   const widths = header.map((h) => h.length);
@@ -465,14 +501,14 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
     if (x > range[1]!) range[1] = x;
   };
   for (const s of streams) {
-    const r = list.cellSizes(s);
-    widen(0, decimalDigits(s));
-    widen(1, r.endpoints);
-    widen(2, r.packets);
-    widen(3, r.bytes);
+    const r = list.cells(s);
+    widen(0, decimalLength(s));
+    widen(1, list.endpointsLength(s));
+    widen(2, decimalLength(r.packetsToServer) + 1 + decimalLength(r.packetsToClient));
+    widen(3, decimalLength(r.bytesToServer) + 1 + decimalLength(r.bytesToClient));
     stretch(extremes.start, r.start);
     stretch(extremes.duration, r.duration);
-    widen(6, decimalDigits(r.completeness));
+    widen(6, decimalLength(r.completeness));
     if (r.irtt !== null) stretch(extremes.irtt, r.irtt);
   }
   const timeWidth = (range: number[]): number => (range[0]! > range[1]! ? 1 : Math.max(range[0]!.toFixed(6).length, range[1]!.toFixed(6).length));
@@ -480,25 +516,44 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
   widen(5, timeWidth(extremes.duration));
   widen(7, timeWidth(extremes.irtt));
   const [w0, w1, w2, w3, w4, w5, w6, w7] = widths as [number, number, number, number, number, number, number, number];
-  // One string per row, without an array of cells: 150,000 rows are printed.
-  const fmt = (c0: string, c1: string, c2: string, c3: string, c4: string, c5: string, c6: string, c7: string): string =>
-    `${c0.padStart(w0)}  ${c1.padEnd(w1)}  ${c2.padStart(w2)}  ${c3.padStart(w3)}  ${c4.padStart(w4)}  ${c5.padStart(w5)}  ${c6.padStart(w6)}  ${c7.padStart(w7)}`;
-  out.line(fmt(...(header as [string, string, string, string, string, string, string, string])));
+  const cellsOf = header.map((h, i) => (i === 1 ? h.padEnd(widths[i]!) : h.padStart(widths[i]!)));
+  out.line(cellsOf.join('  '));
+  out.flush();
+  const rows = new ByteLines(1);
+  const gap = (): void => rows.spaces(2);
+  const pair = (a: number, b: number, width: number): void => {
+    rows.spaces(width - decimalLength(a) - 1 - decimalLength(b));
+    rows.integer(a);
+    rows.byte(0x2f);
+    rows.integer(b);
+  };
+  const right = (text: string, width: number): void => {
+    rows.spaces(width - text.length);
+    rows.ascii(text);
+  };
   for (const s of streams) {
-    const r = list.record(s);
-    out.line(
-      fmt(
-        String(r.stream),
-        `${endpointText(r.client)} → ${endpointText(r.server)}`,
-        `${r.packets.to_server}/${r.packets.to_client}`,
-        `${r.bytes.to_server}/${r.bytes.to_client}`,
-        r.start.toFixed(6),
-        r.duration.toFixed(6),
-        String(r.completeness),
-        r.irtt === null ? '-' : r.irtt.toFixed(6),
-      ),
-    );
+    const r = list.cells(s);
+    rows.spaces(w0 - decimalLength(s));
+    rows.integer(s);
+    gap();
+    list.writeEndpoints(s, rows);
+    rows.spaces(w1 - list.endpointsLength(s));
+    gap();
+    pair(r.packetsToServer, r.packetsToClient, w2);
+    gap();
+    pair(r.bytesToServer, r.bytesToClient, w3);
+    gap();
+    right(r.start.toFixed(6), w4);
+    gap();
+    right(r.duration.toFixed(6), w5);
+    gap();
+    rows.spaces(w6 - decimalLength(r.completeness));
+    rows.integer(r.completeness);
+    gap();
+    right(r.irtt === null ? '-' : r.irtt.toFixed(6), w7);
+    rows.newline();
   }
+  if (!rows.flush()) process.exit(0);
   return summary;
 }
 

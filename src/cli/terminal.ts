@@ -27,11 +27,18 @@ export function writeText(fd: number, s: string): boolean {
     if (code !== 'EAGAIN') throw e;
   }
   if (written === Buffer.byteLength(text, 'utf8')) return true;
-  const buf = Buffer.from(text, 'utf8');
-  let off = written;
-  while (off < buf.length) {
+  return writeBytes(fd, Buffer.from(text, 'utf8'), written);
+}
+
+/**
+ * Writes `bytes` from `from` on to `fd`, however many writes that takes (a pipe that is full
+ * takes part of them). False when the reader has gone (a closed pipe); other errors are thrown.
+ */
+export function writeBytes(fd: number, bytes: Uint8Array, from = 0): boolean {
+  let off = from;
+  while (off < bytes.length) {
     try {
-      off += fs.writeSync(fd, buf, off, buf.length - off);
+      off += fs.writeSync(fd, bytes, off, bytes.length - off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') continue;

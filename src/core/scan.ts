@@ -1,7 +1,7 @@
 import { openCapture } from './capture/open';
 import { ByteSource } from './capture/source';
 import { CaptureInfo, CaptureProblem, CaptureRecord, RecordReader } from './capture/types';
-import { DecodedFrame, FrameKind, decodeFrame } from './decode/frame';
+import { DecodedFrame, FrameKind, decodeFrame, decodeFrameAt } from './decode/frame';
 import { PacketRecord, packetRecord } from './report';
 import { HalfFlow, SegmentAnalysis, TcpAnalyzer } from './tcp/analysis';
 import { ConversationTable } from './tcp/conversationTable';
@@ -49,6 +49,7 @@ export interface ScanOptions {
   /**
    * Count each segment into this table instead of analysing it: the conversation table alone,
    * with no sequence analysis (onSegment is not called, and the summary's analyzer stays empty).
+   * The reader is viewless meanwhile: records handed to onCounted and onOtherFrame have no `data`.
    */
   table?: ConversationTable;
   /** With a table: called for every TCP segment with the connection (tcp.stream) it was counted in. */
@@ -150,6 +151,20 @@ export class Scanner {
   /** Reads up to `frames` frames; false once the capture is read (or a visitor stopped it). */
   step(frames: number): boolean {
     if (this.done) return false;
+    const { reader, options } = this;
+    const table = options.table;
+    // The table reads headers in place: no view per record (the record is handed to onCounted
+    // without `data`). The reader makes views again for whoever reads it next.
+    const viewless = reader.viewless;
+    if (table) reader.viewless = true;
+    try {
+      return this.steps(frames);
+    } finally {
+      reader.viewless = viewless;
+    }
+  }
+
+  private steps(frames: number): boolean {
     const { reader, summary, analyzer, decoded, options, every } = this;
     const onSegment = options.onSegment;
     const table = options.table;
@@ -174,7 +189,7 @@ export class Scanner {
         this.lastLinkCount = 0;
       }
       this.lastLinkCount++;
-      const kind = decodeFrame(rec.linkType, rec.data, rec.origLen, decoded);
+      const kind = table ? decodeFrameAt(rec.linkType, rec.bytes, rec.dataStart, rec.capLen, rec.origLen, decoded) : decodeFrame(rec.linkType, rec.data, rec.origLen, decoded);
       if (kind === FrameKind.Tcp) {
         summary.tcpFrames++;
         if (!decoded.headerValid) bump(summary.damaged, decoded.reason, 1);

@@ -38,11 +38,16 @@ function chunkSize(rnd: () => number): number {
   return 2001 + Math.floor(rnd() * 70000);
 }
 
-/** A record kept: the reader reuses its record and the bytes it points at. */
-type Snap = Omit<CaptureRecord, 'data'> & { data: Buffer };
+/**
+ * A record kept: the reader reuses its record and the bytes it points at. Which buffer holds
+ * the bytes (`bytes`, `dataStart`) differs between readers; that they hold `data` is checked.
+ */
+type Snap = Omit<CaptureRecord, 'data' | 'bytes' | 'dataStart'> & { data: Buffer };
 
 function snap(r: CaptureRecord): Snap {
-  return { ...r, data: Buffer.from(r.data) };
+  const { bytes, dataStart, ...rest } = r;
+  assert.deepEqual(Buffer.from(bytes.subarray(dataStart, dataStart + r.capLen)), Buffer.from(r.data), `record ${r.frame}: bytes[dataStart...] is its data`);
+  return { ...rest, data: Buffer.from(r.data) };
 }
 
 interface Read {

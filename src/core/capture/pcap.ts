@@ -5,6 +5,7 @@ import {
   CaptureInfo,
   CaptureProblem,
   CaptureRecord,
+  NO_BYTES,
   RecordReader,
   newRecord,
 } from './types';
@@ -41,6 +42,7 @@ export class PcapReader implements RecordReader {
   private frame = 0;
   private done = false;
   private readonly rec: CaptureRecord = newRecord();
+  viewless = false;
 
   constructor(
     private readonly pages: PagedReader,
@@ -119,8 +121,8 @@ export class PcapReader implements RecordReader {
         message: `packet ${frame}: timestamp fraction ${tsFrac} is out of range`,
       });
     }
-    const data = this.pages.view(at + RECORD_HEADER_LEN, capLen);
-    if (!data) {
+    const dataAt = this.pages.at(at + RECORD_HEADER_LEN, capLen);
+    if (dataAt < 0) {
       return this.stop(
         'warning',
         at,
@@ -141,7 +143,10 @@ export class PcapReader implements RecordReader {
     r.hasTimestamp = true;
     r.capLen = capLen;
     r.origLen = origLen;
-    r.data = data;
+    const page = this.pages.bytes;
+    r.bytes = page;
+    r.dataStart = dataAt;
+    r.data = this.viewless ? NO_BYTES : page.subarray(dataAt, dataAt + capLen);
     return r;
   }
 

@@ -8,6 +8,7 @@ import {
   CaptureRecord,
   NO_LINK_TYPE,
   RecordReader,
+  NO_BYTES,
   newRecord,
 } from './types';
 
@@ -64,6 +65,7 @@ export class PcapngReader implements RecordReader {
   private frame = 0;
   private done = false;
   private readonly rec: CaptureRecord = newRecord();
+  viewless = false;
 
   constructor(private readonly pages: PagedReader) {
     const h = pages.view(0, 12);
@@ -334,7 +336,9 @@ export class PcapngReader implements RecordReader {
     r.linkType = iface.linkType;
     r.capLen = capLen;
     r.origLen = origLen;
-    r.data = b.subarray(base + dataAt, base + dataAt + capLen);
+    r.bytes = b;
+    r.dataStart = base + dataAt;
+    r.data = this.viewless ? NO_BYTES : b.subarray(base + dataAt, base + dataAt + capLen);
     if (type === BLOCK_SPB) {
       r.tsSec = 0;
       r.tsNsec = 0;
@@ -359,6 +363,8 @@ export class PcapngReader implements RecordReader {
     r.hasTimestamp = false;
     r.capLen = r.origLen = b.length - overhead;
     r.data = b.subarray(overhead - 4, b.length - 4);
+    r.bytes = r.data;
+    r.dataStart = 0;
     return r;
   }
 

@@ -35,7 +35,14 @@ export interface CaptureRecord {
   /** Bytes captured (length of `data`) and length of the packet on the wire. */
   capLen: number;
   origLen: number;
+  /** The captured bytes; empty when the reader is `viewless`. */
   data: Uint8Array;
+  /**
+   * The buffer `data` lies in, and where it starts there: data is bytes[dataStart, dataStart +
+   * capLen). Valid until the next record, like `data`.
+   */
+  bytes: Uint8Array;
+  dataStart: number;
 }
 
 export interface CaptureInterface {
@@ -87,6 +94,12 @@ export interface RecordReader {
    * one has passed, by `seek`, while this one reads on. Small pages suit reading here and there.
    */
   fork(source: ByteSource, pageSize?: number): RecordReader;
+  /**
+   * When true, records come with `bytes` and `dataStart` only, and `data` stays empty: a pass
+   * that decodes headers in place (decodeFrameAt) then makes no object per packet. A reader
+   * that wraps another may ignore it (its records keep their `data`).
+   */
+  viewless?: boolean;
 }
 
 /** Raised only when a file is not a capture at all or its header is unreadable. */
@@ -103,6 +116,9 @@ export class CaptureFormatError extends Error {
 /** The link type of a record that is not a packet. */
 export const NO_LINK_TYPE = -1;
 
+/** The `data` of a viewless record. */
+export const NO_BYTES = new Uint8Array(0);
+
 export function newRecord(): CaptureRecord {
   return {
     frame: 0,
@@ -116,6 +132,8 @@ export function newRecord(): CaptureRecord {
     hasTimestamp: true,
     capLen: 0,
     origLen: 0,
-    data: new Uint8Array(0),
+    data: NO_BYTES,
+    bytes: NO_BYTES,
+    dataStart: 0,
   };
 }

@@ -40,7 +40,8 @@ const IPPROTO_AH = 51;
 
 /**
  * One decoded frame. A single instance is reused for every frame (no allocation per packet);
- * offsets point into `data`, the record's bytes, which are never copied.
+ * offsets point into `data`, the record's bytes (or, from decodeFrameAt, the buffer holding
+ * them), which are never copied.
  */
 export class DecodedFrame {
   kind: FrameKind = FrameKind.NotIp;
@@ -89,29 +90,49 @@ export function decodeFrame(
   origLen: number,
   out: DecodedFrame,
 ): FrameKind {
+  return decodeFrameAt(linkType, data, 0, data.length, origLen, out);
+}
+
+/**
+ * decodeFrame for a frame that lies in a larger buffer, at [start, start + capLen): no view is
+ * made of it, and `out`'s offsets point into `bytes` (out.data). A pass that only reads the
+ * headers (the conversation table's) then allocates nothing per packet.
+ */
+export function decodeFrameAt(
+  linkType: number,
+  bytes: Uint8Array,
+  start: number,
+  capLen: number,
+  origLen: number,
+  out: DecodedFrame,
+): FrameKind {
+  const data = bytes;
+  // Bounds are ends in `bytes`: what was captured, and where the frame would end on the wire.
+  const end = start + capLen;
+  const origEnd = start + origLen;
   out.data = data;
   out.reason = '';
   out.truncated = false;
   switch (linkType) {
     case LINKTYPE_ETHERNET:
-      return decodeEthernet(data, origLen, out);
+      return decodeEthernet(data, start, origEnd, end, out);
     case LINKTYPE_RAW:
     case DLT_RAW_12:
     case DLT_RAW_14:
-      return decodeIpByVersion(data, 0, origLen, out);
+      return decodeIpByVersion(data, start, origEnd, end, out);
     case LINKTYPE_IPV4:
-      return decodeIpv4(data, 0, origLen, out);
+      return decodeIpv4(data, start, origEnd, end, out);
     case LINKTYPE_IPV6:
-      return decodeIpv6(data, 0, origLen, out);
+      return decodeIpv6(data, start, origEnd, end, out);
     case LINKTYPE_LINUX_SLL:
-      if (data.length < 16) return fail(out, FrameKind.Truncated, 'Linux cooked header cut short');
-      return decodeEthertype(u16be(data, 14), data, 16, origLen, out);
+      if (capLen < 16) return fail(out, FrameKind.Truncated, 'Linux cooked header cut short');
+      return decodeEthertype(u16be(data, start + 14), data, start + 16, origEnd, end, out);
     case LINKTYPE_LINUX_SLL2:
-      if (data.length < 20) return fail(out, FrameKind.Truncated, 'Linux cooked v2 header cut short');
-      return decodeEthertype(u16be(data, 0), data, 20, origLen, out);
+      if (capLen < 20) return fail(out, FrameKind.Truncated, 'Linux cooked v2 header cut short');
+      return decodeEthertype(u16be(data, start), data, start + 20, origEnd, end, out);
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP:
-      return decodeNull(linkType, data, origLen, out);
+      return decodeNull(linkType, data, start, origEnd, end, out);
     case NO_LINK_TYPE:
       return fail(out, FrameKind.NotIp, 'a pcapng record that is not a packet');
     default:
@@ -125,71 +146,72 @@ function fail(out: DecodedFrame, kind: FrameKind, reason: string): FrameKind {
   return kind;
 }
 
-function decodeEthernet(data: Uint8Array, origLen: number, out: DecodedFrame): FrameKind {
-  if (data.length < 14) return fail(out, FrameKind.Truncated, 'Ethernet header cut short');
-  let type = u16be(data, 12);
-  let off = 14;
+function decodeEthernet(data: Uint8Array, start: number, origEnd: number, end: number, out: DecodedFrame): FrameKind {
+  if (end < start + 14) return fail(out, FrameKind.Truncated, 'Ethernet header cut short');
+  let type = u16be(data, start + 12);
+  let off = start + 14;
   // 802.1Q / 802.1ad tags, possibly stacked (Q-in-Q).
   while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
-    if (data.length < off + 4) return fail(out, FrameKind.Truncated, 'VLAN tag cut short');
+    if (end < off + 4) return fail(out, FrameKind.Truncated, 'VLAN tag cut short');
     type = u16be(data, off + 2);
     off += 4;
   }
-  return decodeEthertype(type, data, off, origLen, out);
+  return decodeEthertype(type, data, off, origEnd, end, out);
 }
 
 function decodeEthertype(
   type: number,
   data: Uint8Array,
   off: number,
-  origLen: number,
+  origEnd: number,
+  end: number,
   out: DecodedFrame,
 ): FrameKind {
   // Wireshark hands ethertype 0x0800 to its "ip" dissector, which goes by the version nibble.
-  if (type === ETHERTYPE_IPV4) return decodeIpByVersion(data, off, origLen, out);
-  if (type === ETHERTYPE_IPV6) return decodeIpv6(data, off, origLen, out);
+  if (type === ETHERTYPE_IPV4) return decodeIpByVersion(data, off, origEnd, end, out);
+  if (type === ETHERTYPE_IPV6) return decodeIpv6(data, off, origEnd, end, out);
   return fail(out, FrameKind.NotIp, `ethertype 0x${type.toString(16).padStart(4, '0')}`);
 }
 
-function decodeNull(linkType: number, data: Uint8Array, origLen: number, out: DecodedFrame): FrameKind {
-  if (data.length < 4) return fail(out, FrameKind.Truncated, 'loopback header cut short');
+function decodeNull(linkType: number, data: Uint8Array, start: number, origEnd: number, end: number, out: DecodedFrame): FrameKind {
+  if (end < start + 4) return fail(out, FrameKind.Truncated, 'loopback header cut short');
   let family: number;
   if (linkType === LINKTYPE_LOOP) {
-    family = u32be(data, 0);
+    family = u32be(data, start);
   } else {
     // DLT_NULL holds the family in the capturing host's byte order; families are small numbers.
-    family = u32be(data, 0);
-    if (family > 0xffff) family = (data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)) >>> 0;
+    family = u32be(data, start);
+    if (family > 0xffff) family = (data[start]! | (data[start + 1]! << 8) | (data[start + 2]! << 16) | (data[start + 3]! << 24)) >>> 0;
   }
   switch (family) {
     case 2: // AF_INET everywhere
-      return decodeIpv4(data, 4, origLen, out);
+      return decodeIpv4(data, start + 4, origEnd, end, out);
     case 10: // AF_INET6 Linux
     case 24: // NetBSD, OpenBSD, BSD/OS
     case 28: // FreeBSD, DragonFly
     case 30: // macOS
-      return decodeIpv6(data, 4, origLen, out);
+      return decodeIpv6(data, start + 4, origEnd, end, out);
     default:
       return fail(out, FrameKind.NotIp, `loopback address family ${family}`);
   }
 }
 
-function decodeIpByVersion(data: Uint8Array, off: number, origLen: number, out: DecodedFrame): FrameKind {
-  if (data.length < off + 1) return fail(out, FrameKind.Truncated, 'IP header cut short');
+function decodeIpByVersion(data: Uint8Array, off: number, origEnd: number, end: number, out: DecodedFrame): FrameKind {
+  if (end < off + 1) return fail(out, FrameKind.Truncated, 'IP header cut short');
   const version = data[off]! >> 4;
-  if (version === 4) return decodeIpv4(data, off, origLen, out);
-  if (version === 6) return decodeIpv6(data, off, origLen, out);
+  if (version === 4) return decodeIpv4(data, off, origEnd, end, out);
+  if (version === 6) return decodeIpv6(data, off, origEnd, end, out);
   return fail(out, FrameKind.Malformed, `IP version ${version}`);
 }
 
-function decodeIpv4(data: Uint8Array, off: number, origLen: number, out: DecodedFrame): FrameKind {
-  if (data.length < off + 20) return fail(out, FrameKind.Truncated, 'IPv4 header cut short');
+function decodeIpv4(data: Uint8Array, off: number, origEnd: number, end: number, out: DecodedFrame): FrameKind {
+  if (end < off + 20) return fail(out, FrameKind.Truncated, 'IPv4 header cut short');
   const vihl = data[off]!;
   if (vihl >> 4 !== 4) return fail(out, FrameKind.Malformed, `IPv4 header with version ${vihl >> 4}`);
   const hlen = (vihl & 0x0f) * 4;
   if (hlen < 20) return fail(out, FrameKind.Malformed, `IPv4 header length ${hlen} is below 20`);
-  if (data.length < off + hlen) return fail(out, FrameKind.Truncated, 'IPv4 options cut short');
-  const reported = origLen - off;
+  if (end < off + hlen) return fail(out, FrameKind.Truncated, 'IPv4 options cut short');
+  const reported = origEnd - off;
   let totalLen = u16be(data, off + 2);
   if (totalLen < hlen) {
     // Zero means TCP segmentation offload on the capturing host: the frame length is the truth.
@@ -212,14 +234,14 @@ function decodeIpv4(data: Uint8Array, off: number, origLen: number, out: Decoded
   let remaining = ipLen - hlen;
   if (proto === IPPROTO_AH) {
     // Authentication Header (RFC 4302): TCP follows it in the clear.
-    if (data.length < p + 2) return fail(out, FrameKind.Truncated, 'IPv4 AH cut short');
+    if (end < p + 2) return fail(out, FrameKind.Truncated, 'IPv4 AH cut short');
     const ahLen = (data[p + 1]! + 2) * 4;
     proto = data[p]!;
     p += ahLen;
     remaining -= ahLen;
   }
   if (proto !== IPPROTO_TCP) return fail(out, FrameKind.NotTcp, notTcpReason(proto));
-  return decodeTcp(data, p, remaining, out);
+  return decodeTcp(data, p, remaining, end, out);
 }
 
 /** IPv6 extension headers that may precede TCP and share the generic (next, length) layout. */
@@ -227,11 +249,11 @@ function isIpv6ExtensionHeader(nh: number): boolean {
   return nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140 || nh === 253 || nh === 254;
 }
 
-function decodeIpv6(data: Uint8Array, off: number, origLen: number, out: DecodedFrame): FrameKind {
-  if (data.length < off + 40) return fail(out, FrameKind.Truncated, 'IPv6 header cut short');
+function decodeIpv6(data: Uint8Array, off: number, origEnd: number, end: number, out: DecodedFrame): FrameKind {
+  if (end < off + 40) return fail(out, FrameKind.Truncated, 'IPv6 header cut short');
   const v = data[off]! >> 4;
   if (v !== 6) return fail(out, FrameKind.Malformed, `IPv6 header with version ${v}`);
-  const reported = origLen - off - 40;
+  const reported = origEnd - off - 40;
   let plen = u16be(data, off + 4);
   let nh = data[off + 6]!;
   out.ipVersion = 6;
@@ -241,15 +263,15 @@ function decodeIpv6(data: Uint8Array, off: number, origLen: number, out: Decoded
   out.addrLen = 16;
   out.ipEcn = (u16be(data, off) >> 4) & 3;
   out.ttl = data[off + 7]!;
-  if (plen === 0 && nh === 0) plen = jumboPayloadLength(data, off + 40) ?? 0;
+  if (plen === 0 && nh === 0) plen = jumboPayloadLength(data, off + 40, end) ?? 0;
   if (plen > reported) plen = reported;
   let p = off + 40;
   let remaining = plen;
   for (let guard = 0; guard < 32; guard++) {
-    if (nh === IPPROTO_TCP) return decodeTcp(data, p, remaining, out);
+    if (nh === IPPROTO_TCP) return decodeTcp(data, p, remaining, end, out);
     if (nh === 44) {
       // Fragment header: only an atomic fragment (offset 0, no more fragments) carries whole TCP.
-      if (data.length < p + 8) return fail(out, FrameKind.Truncated, 'IPv6 fragment header cut short');
+      if (end < p + 8) return fail(out, FrameKind.Truncated, 'IPv6 fragment header cut short');
       const fo = u16be(data, p + 2);
       if (fo & 0xfff9) return fail(out, FrameKind.Fragment, 'IPv6 fragment');
       nh = data[p]!;
@@ -259,7 +281,7 @@ function decodeIpv6(data: Uint8Array, off: number, origLen: number, out: Decoded
     }
     if (nh === 51) {
       // Authentication Header: length in 4-octet units, minus 2.
-      if (data.length < p + 2) return fail(out, FrameKind.Truncated, 'IPv6 AH cut short');
+      if (end < p + 2) return fail(out, FrameKind.Truncated, 'IPv6 AH cut short');
       const len = (data[p + 1]! + 2) * 4;
       nh = data[p]!;
       p += len;
@@ -267,7 +289,7 @@ function decodeIpv6(data: Uint8Array, off: number, origLen: number, out: Decoded
       continue;
     }
     if (isIpv6ExtensionHeader(nh)) {
-      if (data.length < p + 2) return fail(out, FrameKind.Truncated, 'IPv6 extension header cut short');
+      if (end < p + 2) return fail(out, FrameKind.Truncated, 'IPv6 extension header cut short');
       const len = (data[p + 1]! + 1) * 8;
       nh = data[p]!;
       p += len;
@@ -280,9 +302,9 @@ function decodeIpv6(data: Uint8Array, off: number, origLen: number, out: Decoded
   return fail(out, FrameKind.Malformed, 'too many IPv6 extension headers');
 }
 
-function decodeTcp(data: Uint8Array, off: number, segLen: number, out: DecodedFrame): FrameKind {
+function decodeTcp(data: Uint8Array, off: number, segLen: number, end: number, out: DecodedFrame): FrameKind {
   // Wireshark reads ports, numbers, flags and window (16 bytes) before it judges any length.
-  if (data.length < off + 16) return fail(out, FrameKind.Truncated, 'TCP header cut short');
+  if (end < off + 16) return fail(out, FrameKind.Truncated, 'TCP header cut short');
   out.tcpOffset = off;
   out.srcPort = u16be(data, off);
   out.dstPort = u16be(data, off + 2);
@@ -291,9 +313,9 @@ function decodeTcp(data: Uint8Array, off: number, segLen: number, out: DecodedFr
   const hl = (data[off + 12]! >> 4) * 4;
   out.flags = u16be(data, off + 12) & 0x0fff;
   out.window = u16be(data, off + 14);
-  out.urgent = data.length >= off + 20 ? u16be(data, off + 18) : 0;
+  out.urgent = end >= off + 20 ? u16be(data, off + 18) : 0;
   out.tcpHeaderLen = hl;
-  out.truncated = data.length < off + segLen;
+  out.truncated = end < off + segLen;
   out.kind = FrameKind.Tcp;
   if (hl < 20 || hl > segLen) {
     out.headerValid = false;
@@ -307,9 +329,9 @@ function decodeTcp(data: Uint8Array, off: number, segLen: number, out: DecodedFr
 }
 
 /** The Jumbo Payload option (RFC 2675) of a Hop-by-Hop header, as Linux BIG TCP uses it. */
-function jumboPayloadLength(data: Uint8Array, hbh: number): number | null {
-  if (data.length < hbh + 2) return null;
-  const end = Math.min(hbh + (data[hbh + 1]! + 1) * 8, data.length);
+function jumboPayloadLength(data: Uint8Array, hbh: number, frameEnd: number): number | null {
+  if (frameEnd < hbh + 2) return null;
+  const end = Math.min(hbh + (data[hbh + 1]! + 1) * 8, frameEnd);
   let o = hbh + 2;
   while (o < end) {
     const type = data[o]!;

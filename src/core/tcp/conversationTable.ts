@@ -90,7 +90,7 @@ export class ConversationTable {
     const sport = f.srcPort;
     const dport = f.dstPort;
     const srcGreater = compareEnds(w, sport, dport) > 0;
-    const hash = endsHash(w, sport, dport, srcGreater, f.addrLen);
+    const hash = tupleHash(w, sport, dport, srcGreater, f.addrLen);
 
     let slot = this.find(hash, f.addrLen, sport, dport);
     let c = slot >= 0 ? this.slots[slot]! - 1 : -1;
@@ -272,6 +272,11 @@ export class ConversationTable {
     for (let i = 0; i < 4; i++) out[i] = words[4 * c + i]!;
   }
 
+  /** An IPv4 end's address as a big-endian word (side 0 is A). */
+  ipv4Word(c: number, side: 0 | 1): number {
+    return (side === 0 ? this.addrA : this.addrB)[4 * c]!;
+  }
+
   /** 4 or 16. */
   addressLength(c: number): number {
     return this.addrLen[c]!;
@@ -294,6 +299,8 @@ export class ConversationTable {
     const w = this.words;
     const A = this.addrA;
     const B = this.addrB;
+    // An IPv4 row keeps zeros past its first word, as `words` has them: one word tells.
+    const v4 = addrLen === 4;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       this.probes++;
       const v = this.slots[i]!;
@@ -302,8 +309,8 @@ export class ConversationTable {
       const c = v - 1;
       if (this.addrLen[c] !== addrLen) continue;
       const o = 4 * c;
-      if (this.portA[c] === sport && this.portB[c] === dport && A[o] === w[0] && A[o + 1] === w[1] && A[o + 2] === w[2] && A[o + 3] === w[3] && B[o] === w[4] && B[o + 1] === w[5] && B[o + 2] === w[6] && B[o + 3] === w[7]) return i;
-      if (this.portA[c] === dport && this.portB[c] === sport && A[o] === w[4] && A[o + 1] === w[5] && A[o + 2] === w[6] && A[o + 3] === w[7] && B[o] === w[0] && B[o + 1] === w[1] && B[o + 2] === w[2] && B[o + 3] === w[3]) return i;
+      if (this.portA[c] === sport && this.portB[c] === dport && A[o] === w[0] && B[o] === w[4] && (v4 || (A[o + 1] === w[1] && A[o + 2] === w[2] && A[o + 3] === w[3] && B[o + 1] === w[5] && B[o + 2] === w[6] && B[o + 3] === w[7]))) return i;
+      if (this.portA[c] === dport && this.portB[c] === sport && A[o] === w[4] && B[o] === w[0] && (v4 || (A[o + 1] === w[5] && A[o + 2] === w[6] && A[o + 3] === w[7] && B[o + 1] === w[1] && B[o + 2] === w[2] && B[o + 3] === w[3]))) return i;
     }
   }
 
@@ -361,7 +368,10 @@ export class ConversationTable {
   }
 
   private grow(): void {
-    const n = Math.max(4096, this.capacity * 2);
+    // Four times, not twice: half the copying (it was 6% of counting 150,000 connections) and
+    // a lower peak. The rows past the count are never written, so the big mmap'd arrays cost
+    // no memory until they are used.
+    const n = Math.max(4096, this.capacity * 4);
     this.addrLen = grownU8(this.addrLen, n);
     this.addrA = grownI32(this.addrA, 4 * n);
     this.addrB = grownI32(this.addrB, 4 * n);
@@ -479,6 +489,23 @@ const HASH_KEY = (Math.random() * 0x100000000) | 0;
 function mix(h: number, x: number): number {
   h = Math.imul(h ^ x, 0x5bd1e995);
   return h ^ (h >>> 15);
+}
+
+/** The slots' hash of a segment's 4-tuple (the ends in `w`, source first), the same both ways. */
+function tupleHash(w: Int32Array, sport: number, dport: number, srcGreater: boolean, addrLen: number): number {
+  return addrLen === 16 ? endsHash(w, sport, dport, srcGreater, addrLen) : endsHash4(w[0]!, w[4]!, sport, dport, srcGreater);
+}
+
+/** endsHash for IPv4, whose other words are zero: a third of the mixing, on nearly every packet. */
+function endsHash4(src: number, dst: number, sport: number, dport: number, srcGreater: boolean): number {
+  let h = HASH_KEY ^ 4;
+  h = mix(h, srcGreater ? dst : src);
+  h = mix(h, srcGreater ? dport : sport);
+  h = mix(h, srcGreater ? src : dst);
+  h = mix(h, srcGreater ? sport : dport);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /** The same for both directions: the ends go in one canonical order, lesser first. */
