@@ -1,3 +1,4 @@
+import { decimalDigits } from '../core/tcp/conversationTable';
 import { writeBytes } from './terminal';
 
 /**
@@ -57,7 +58,7 @@ export class ByteLines {
 
   /** A non-negative integer below 2^53, in decimal. */
   integer(n: number): void {
-    const digits = decimalLength(n);
+    const digits = decimalDigits(n);
     this.room(digits);
     const b = this.buf;
     let i = this.at + digits;
@@ -112,21 +113,4 @@ export class ByteLines {
     if (!this.flush()) process.exit(0);
     if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
   }
-}
-
-/** How many decimal digits a non-negative integer below 2^53 has. */
-export function decimalLength(n: number): number {
-  if (n < 10) return 1;
-  if (n < 100) return 2;
-  if (n < 1000) return 3;
-  if (n < 10000) return 4;
-  if (n < 100000) return 5;
-  if (n < 1000000) return 6;
-  let d = 6;
-  let x = Math.floor(n / 1000000);
-  while (x > 0) {
-    x = Math.floor(x / 10);
-    d++;
-  }
-  return d;
 }

@@ -18,8 +18,8 @@ import {
   packetRecord,
 } from '../core/report';
 import { PacketRecordVisitor, ScanSummary, scanConversations, scanPacketRecords } from '../core/scan';
-import { ConversationTable } from '../core/tcp/conversationTable';
-import { ByteLines, decimalLength } from './byteLines';
+import { ConversationTable, decimalDigits } from '../core/tcp/conversationTable';
+import { ByteLines } from './byteLines';
 import { FileSource } from '../node/fileSource';
 import { ByteSource } from '../core/capture/source';
 import { detectTextFormat } from '../core/text/parse';
@@ -361,7 +361,8 @@ interface ConversationList {
   cells(stream: number): RowCells;
   /** The characters of "client → server", counted without making the text. */
   endpointsLength(stream: number): number;
-  writeEndpoints(stream: number, out: ByteLines): void;
+  /** Writes "client → server"; returns its length in characters (what pads the cell). */
+  writeEndpoints(stream: number, out: ByteLines): number;
 }
 
 interface RowCells {
@@ -389,6 +390,7 @@ function tableList(summary: ScanSummary, table: ConversationTable, passes: (stre
   const cells = newCells();
   const streams: number[] = [];
   for (let s = 0; s < table.count; s++) if (passes(s)) streams.push(s);
+  const endpointsLength = (s: number): number => table.endpointTextLength(s, 0) + ARROW.length + table.endpointTextLength(s, 1);
   const writeEnd = (s: number, side: 0 | 1, out: ByteLines): void => {
     if (table.addressLength(s) === 4) out.ipv4(table.ipv4Word(s, side));
     else out.ascii(`[${table.address(s, side)}]`);
@@ -413,14 +415,13 @@ function tableList(summary: ScanSummary, table: ConversationTable, passes: (stre
       cells.irtt = table.firstRttNs[s] === 0 ? null : table.firstRttNs[s]! / 1e9;
       return cells;
     },
-    endpointsLength(s) {
-      return table.endpointTextLength(s, 0) + ARROW.length + table.endpointTextLength(s, 1);
-    },
+    endpointsLength,
     writeEndpoints(s, out) {
       const client = table.clientIsA(s) ? 0 : 1;
       writeEnd(s, client, out);
       out.raw(ARROW_BYTES);
       writeEnd(s, client === 0 ? 1 : 0, out);
+      return endpointsLength(s);
     },
   };
 }
@@ -451,7 +452,11 @@ function filteredList(summary: ScanSummary, passes: (stream: number) => boolean)
       return cells;
     },
     endpointsLength: (s) => endpoints(s).length,
-    writeEndpoints: (s, out) => out.utf8(endpoints(s)),
+    writeEndpoints(s, out) {
+      const text = endpoints(s);
+      out.utf8(text);
+      return text.length;
+    },
   };
 }
 
@@ -502,13 +507,13 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
   };
   for (const s of streams) {
     const r = list.cells(s);
-    widen(0, decimalLength(s));
+    widen(0, decimalDigits(s));
     widen(1, list.endpointsLength(s));
-    widen(2, decimalLength(r.packetsToServer) + 1 + decimalLength(r.packetsToClient));
-    widen(3, decimalLength(r.bytesToServer) + 1 + decimalLength(r.bytesToClient));
+    widen(2, decimalDigits(r.packetsToServer) + 1 + decimalDigits(r.packetsToClient));
+    widen(3, decimalDigits(r.bytesToServer) + 1 + decimalDigits(r.bytesToClient));
     stretch(extremes.start, r.start);
     stretch(extremes.duration, r.duration);
-    widen(6, decimalLength(r.completeness));
+    widen(6, decimalDigits(r.completeness));
     if (r.irtt !== null) stretch(extremes.irtt, r.irtt);
   }
   const timeWidth = (range: number[]): number => (range[0]! > range[1]! ? 1 : Math.max(range[0]!.toFixed(6).length, range[1]!.toFixed(6).length));
@@ -522,7 +527,7 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
   const rows = new ByteLines(1);
   const gap = (): void => rows.spaces(2);
   const pair = (a: number, b: number, width: number): void => {
-    rows.spaces(width - decimalLength(a) - 1 - decimalLength(b));
+    rows.spaces(width - decimalDigits(a) - 1 - decimalDigits(b));
     rows.integer(a);
     rows.byte(0x2f);
     rows.integer(b);
@@ -533,11 +538,10 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
   };
   for (const s of streams) {
     const r = list.cells(s);
-    rows.spaces(w0 - decimalLength(s));
+    rows.spaces(w0 - decimalDigits(s));
     rows.integer(s);
     gap();
-    list.writeEndpoints(s, rows);
-    rows.spaces(w1 - list.endpointsLength(s));
+    rows.spaces(w1 - list.writeEndpoints(s, rows));
     gap();
     pair(r.packetsToServer, r.packetsToClient, w2);
     gap();
@@ -547,7 +551,7 @@ function runConversations(file: string, json: boolean, filter: CompiledFilter | 
     gap();
     right(r.duration.toFixed(6), w5);
     gap();
-    rows.spaces(w6 - decimalLength(r.completeness));
+    rows.spaces(w6 - decimalDigits(r.completeness));
     rows.integer(r.completeness);
     gap();
     right(r.irtt === null ? '-' : r.irtt.toFixed(6), w7);

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ByteLines, decimalLength } from '../../src/cli/byteLines';
+import { ByteLines } from '../../src/cli/byteLines';
+import { decimalDigits } from '../../src/core/tcp/conversationTable';
 import { endpointText } from '../../src/core/decode/address';
 import { ConversationRecord } from '../../src/core/report';
 import { FIXTURES, ROOT, listCaptures } from '../helpers/paths';
@@ -48,7 +49,7 @@ describe('conversations text rows (issue 10: the CLI prints 150,000 rows fast)',
       }
     });
     assert.deepEqual(text.split('\n').slice(0, -1), values.map(String));
-    for (const v of values) assert.equal(decimalLength(v), String(v).length, `${v}`);
+    for (const v of values) assert.equal(decimalDigits(v), String(v).length, `${v}`);
   });
 
   it('writes addresses, padding, UTF-8 and pre-encoded bytes across many flushes of a small buffer', () => {

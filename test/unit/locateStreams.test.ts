@@ -7,6 +7,7 @@ import { CaptureCatalog, catalogCapture, locateStreams } from '../../src/core/in
 import { conversationRecord, packetRecord } from '../../src/core/report';
 import { scanSegmentsTwice } from '../../src/core/scan';
 import { FIXTURES, SHARED, listCaptures, sharedAvailable } from '../helpers/paths';
+import { streamSegments } from '../helpers/streamSegments';
 
 /**
  * The command line's views of one connection (follow, explain, graph, packet) find it with the
@@ -14,14 +15,6 @@ import { FIXTURES, SHARED, listCaptures, sharedAvailable } from '../helpers/path
  * whole analysed catalog sees: on every fixture and shared capture, for every connection, the
  * same conversation, scenario, analysis bits and, segment by segment, the same analysis.
  */
-
-function segments(catalog: CaptureCatalog, stream: number): unknown[] {
-  const out: unknown[] = [];
-  catalog.readStream(stream, (rec, f, seg) => {
-    out.push([rec.frame, rec.fileOffset, f.flags, seg.fromA, seg.relSeq, seg.relAck, seg.nextRelSeq, seg.analysed, seg.flags, seg.dupAckNum, seg.dupAckFrame, seg.ackedFrame, seg.ackRttSec, seg.ackRttNsec, seg.bytesInFlight]);
-  });
-  return out;
-}
 
 function compare(file: string): number {
   const bytes = new Uint8Array(fs.readFileSync(file));
@@ -54,7 +47,7 @@ function compare(file: string): number {
     assert.equal(conv.startedByReuse, full.conversations[s]!.startedByReuse, `${where}: stream ${s} began by reusing ports`);
     assert.deepEqual(located.scenario(s), full.scenario(s), `${where}: stream ${s} scenario`);
     assert.equal(located.analysisOf(s), full.analysisOf(s), `${where}: stream ${s} analysis bits`);
-    assert.deepEqual(segments(located, s), segments(full, s), `${where}: stream ${s} segments`);
+    assert.deepEqual(streamSegments(located, s), streamSegments(full, s), `${where}: stream ${s} segments`);
     // Only the connection asked for is there.
     if (n > 1) assert.equal(located.conversations[(s + 1) % n], undefined);
   }
@@ -62,7 +55,7 @@ function compare(file: string): number {
     // Several at once, as a filter would ask.
     const some = [n - 1, 0, Math.floor(n / 2)];
     const located = locateStreams(open(), open, some);
-    for (const s of some) assert.deepEqual(segments(located, s), segments(full, s), `${where}: stream ${s} among ${some.join(', ')}`);
+    for (const s of some) assert.deepEqual(streamSegments(located, s), streamSegments(full, s), `${where}: stream ${s} among ${some.join(', ')}`);
   }
   // A stream past the last is not there, and nothing breaks.
   assert.equal(locateStreams(open(), open, [n, -1, 1.5]).conversations.filter(Boolean).length, 0);

@@ -8,6 +8,7 @@ import { QuickTable, countQuickTable } from '../../src/core/index/quickTable';
 import { SORT_KEYS, connectionRow, listedRow, tableView } from '../../src/core/view/connections';
 import type { ConnectionRow } from '../../src/shared/protocol';
 import { FIXTURES, SHARED, listCaptures, sharedAvailable } from '../helpers/paths';
+import { streamSegments } from '../helpers/streamSegments';
 import { collectStream } from '../../src/core/stream/follow';
 import { streamApp } from '../../src/core/app/stream';
 import { readStreamSamples } from '../../src/core/graph/series';
@@ -25,14 +26,6 @@ const LISTED: (keyof ConnectionRow)[] = ['stream', 'client', 'server', 'packets'
 
 function pick(row: ConnectionRow, keys: (keyof ConnectionRow)[]): Partial<ConnectionRow> {
   return Object.fromEntries(keys.map((k) => [k, row[k]]));
-}
-
-function segments(catalog: CaptureCatalog, stream: number): unknown[] {
-  const out: unknown[] = [];
-  catalog.readStream(stream, (rec, f, seg) => {
-    out.push([rec.frame, rec.fileOffset, f.flags, seg.fromA, seg.relSeq, seg.relAck, seg.analysed, seg.flags, seg.dupAckNum, seg.ackedFrame, seg.bytesInFlight]);
-  });
-  return out;
 }
 
 /** The pass read `fraction` of the frames when the quick table came. */
@@ -94,7 +87,7 @@ function compare(file: string): number {
         assert.deepEqual(listedRow(partial.quickTable!, s), row);
       }
       // Views of the connection: the same whether the pass has reached it or not.
-      assert.deepEqual(segments(partial, s), segments(full, s), `${at}: stream ${s} segments`);
+      assert.deepEqual(streamSegments(partial, s), streamSegments(full, s), `${at}: stream ${s} segments`);
       assert.deepEqual(partial.scenario(s), full.scenario(s), `${at}: stream ${s} scenario`);
       assert.equal(partial.analysisOf(s), full.analysisOf(s), `${at}: stream ${s} analysis bits`);
       // Follow, what it carried, the graphs' samples.
