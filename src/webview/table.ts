@@ -25,6 +25,8 @@ const ROW_HEIGHT = 24;
 /** Rows fetched beyond the visible ones on each side, so scrolling a little shows rows at once. */
 const OVERSCAN = 20;
 const FETCH = 200;
+/** Rows kept in the page's cache before those far from view are dropped (the webview holds a window, not the table). */
+const CACHE_ROWS = 10 * FETCH;
 
 interface Column {
   key: SortKey | null;
@@ -67,6 +69,8 @@ export class ConnectionTable {
   private readonly bottomSpacer = el('tr', { class: 'spacer', 'aria-hidden': 'true' });
   /** Rows received for the current query, by index in the table. */
   private rows = new Map<number, ConnectionRow>();
+  /** The query version the cached rows answer. */
+  private rowsVersion = -1;
   /** Index ranges asked for and not yet answered (by first row). */
   private asked = new Set<number>();
   private version = 0;
@@ -78,6 +82,11 @@ export class ConnectionTable {
   private filterTimer: ReturnType<typeof setTimeout> | undefined;
   /** A row index to focus once its row is drawn (End, Page Down past what is loaded). */
   private focusIndex: number | null = null;
+  /**
+   * The row the keyboard is on, kept while its row is not in the page (scrolled away, or
+   * waiting for its page): the table itself holds the focus then, and the keys move from here.
+   */
+  private cursor: number | null = null;
 
   constructor(
     private readonly host: TableHost,
@@ -102,7 +111,11 @@ export class ConnectionTable {
       this.draw();
       this.host.saveQuery(this.query, this.wrap.scrollTop);
     });
-    this.tbody.addEventListener('keydown', (e) => this.onKey(e));
+    this.wrap.addEventListener('keydown', (e) => this.onKey(e));
+    this.tbody.addEventListener('focusin', (e) => {
+      const tr = (e.target as HTMLElement).closest('tr[data-index]');
+      if (tr) this.cursor = Number(tr.getAttribute('data-index'));
+    });
     this.tbody.addEventListener('click', (e) => {
       const tr = (e.target as HTMLElement).closest('tr[data-stream]');
       if (tr) this.host.select(Number(tr.getAttribute('data-stream')));
@@ -138,6 +151,8 @@ export class ConnectionTable {
 
   private setQuery(q: TableQuery): void {
     this.query = q;
+    // Row indexes now mean other connections: the keyboard starts again from the top.
+    this.cursor = null;
     this.host.saveQuery(q, 0);
     this.wrap.scrollTop = 0;
     this.renderHead();
@@ -173,15 +188,31 @@ export class ConnectionTable {
     const v = this.seqVersion.get(seq);
     this.seqVersion.delete(seq);
     if (v !== this.version) return;
-    if (page.first === 0 || this.total !== page.total) {
-      // The first page of a query (or a count that moved) starts the row cache anew.
-      if (page.first === 0) this.rows = new Map();
+    // The first answer to a new query starts the row cache anew (until then the old rows stay
+    // on screen, so a new sort does not flash). Only then: a page dropped from the cache while
+    // it is still marked as asked would never be asked again, and its rows would stay "…".
+    if (this.rowsVersion !== v) {
+      this.rows = new Map();
+      this.rowsVersion = v;
     }
     this.total = page.total;
     this.all = page.all;
     page.rows.forEach((r, i) => this.rows.set(page.first + i, r));
+    if (this.rows.size > CACHE_ROWS) this.dropFarRows();
     this.showError(page.error);
     this.draw();
+  }
+
+  /** Forgets the cached pages far from view; they are asked for again when scrolled back to. */
+  private dropFarRows(): void {
+    const [from, to] = this.visibleRange();
+    const keepFrom = Math.floor(from / FETCH) * FETCH - 2 * FETCH;
+    const keepTo = to + 2 * FETCH;
+    for (const i of this.rows.keys()) {
+      if (i >= keepFrom && i < keepTo) continue;
+      this.rows.delete(i);
+      this.asked.delete(i - (i % FETCH));
+    }
   }
 
   private showError(error: RowsPage['error']): void {
@@ -229,9 +260,10 @@ export class ConnectionTable {
     const [from, to] = this.visibleRange();
     const end = Math.min(this.total, to);
     this.ensure([from, end]);
-    // The rows are drawn anew: the one with the keyboard focus gets it back afterwards.
-    const active = document.activeElement;
-    const hadFocus = active instanceof HTMLElement && active.parentElement === this.tbody && active.dataset.index !== undefined ? Number(active.dataset.index) : null;
+    // The rows are drawn anew: the keyboard's row gets the focus back afterwards. A row that
+    // is not drawn (scrolled away, or its page not here yet) leaves the focus on the table,
+    // not on the body, so the next key still moves from it.
+    const keyboardHere = this.focusIndex !== null || (document.activeElement !== null && this.wrap.contains(document.activeElement));
     this.tbody.textContent = '';
     if (this.total === 0) {
       const tr = el('tr', { class: 'empty' });
@@ -264,11 +296,13 @@ export class ConnectionTable {
     }
     this.tbody.append(this.bottomSpacer);
     this.table.setAttribute('aria-rowcount', String(this.total + 1));
-    const want = this.focusIndex ?? hadFocus;
-    if (want !== null && this.rows.has(want)) {
-      if (want === this.focusIndex) this.focusIndex = null;
-      (this.tbody.querySelector(`tr[data-index="${want}"]`) as HTMLElement | null)?.focus({ preventScroll: true });
-    }
+    if (!keyboardHere) return;
+    const want = this.focusIndex ?? this.cursor;
+    const row = want === null ? null : (this.tbody.querySelector(`tr[data-index="${want}"][data-stream]`) as HTMLElement | null);
+    if (row) {
+      this.focusIndex = null;
+      row.focus({ preventScroll: true });
+    } else if (document.activeElement !== this.wrap) this.wrap.focus({ preventScroll: true });
   }
 
   /** Scrolls row `i` into view and focuses it once it is drawn. */
@@ -280,19 +314,20 @@ export class ConnectionTable {
     if (top < this.wrap.scrollTop) this.wrap.scrollTop = top;
     else if (top + ROW_HEIGHT > this.wrap.scrollTop + h) this.wrap.scrollTop = top + ROW_HEIGHT - h;
     this.focusIndex = index;
+    this.cursor = index;
     this.draw();
   }
 
   private onKey(e: KeyboardEvent): void {
     const tr = (e.target as HTMLElement).closest('tr[data-index]');
-    if (!tr) return;
-    const i = Number(tr.getAttribute('data-index'));
+    const i = tr ? Number(tr.getAttribute('data-index')) : e.target === this.wrap ? this.cursor : null;
+    if (i === null) return;
     const page = Math.max(1, Math.floor(this.wrap.clientHeight / ROW_HEIGHT) - 1);
     const to: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: this.total - 1 };
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
-      const stream = tr.getAttribute('data-stream');
-      if (stream !== null) this.host.select(Number(stream));
+      const stream = this.rows.get(i)?.stream;
+      if (stream !== undefined) this.host.select(stream);
     } else if (e.key in to) {
       e.preventDefault();
       this.focusRow(to[e.key]!);

@@ -94,6 +94,8 @@ export class Timeline {
 
   /** Rows received for the current filter, by index (stream order). */
   private rows = new Map<number, ConnectionRow>();
+  /** The query version the rows answer. */
+  private rowsVersion = -1;
   private asked = new Set<number>();
   private version = 0;
   private seq = SEQ_BASE;
@@ -333,10 +335,12 @@ export class Timeline {
     const v = this.seqVersion.get(seq);
     this.seqVersion.delete(seq);
     if (v !== this.version) return;
-    // The first page of a query starts the rows anew (the filter or the capture changed).
-    if (page.first === 0) {
+    // The first answer to a new query (the filter or the capture changed) starts the rows
+    // anew. Only then: a page dropped while still marked as asked would never be asked again.
+    if (this.rowsVersion !== v) {
       this.rows = new Map();
       this.extent = [0, 0];
+      this.rowsVersion = v;
     }
     this.total = page.total;
     this.totalVersion = v;

@@ -84,19 +84,34 @@ describe('a 250 MB capture in the editor (code-server + Chromium)', function () 
     await webview().locator(`.conn-table tbody tr[data-stream="${total - 1}"]`).waitFor({ timeout: 15000 });
   });
 
-  it('reaches the last connection with Home and End', async () => {
-    await webview().locator('.table-wrap').evaluate((e) => {
+  it('reaches the last connection with Home and End, and the keys keep their row while it is scrolled away', async () => {
+    const wrap = webview().locator('.table-wrap');
+    await wrap.evaluate((e) => {
       e.scrollTop = 0;
     });
-    await rows().first().waitFor({ timeout: 15000 });
-    await rows().first().focus();
+    // The first row itself: until the scroll is drawn, the rows in the page are the last ones.
+    const first = webview().locator('.conn-table tbody tr[data-stream="0"]');
+    await first.waitFor({ timeout: 15000 });
+    await first.focus();
     await page.keyboard.press('End');
     const last = webview().locator(`.conn-table tbody tr[data-stream="${total - 1}"]`);
     await last.waitFor({ timeout: 15000 });
     await page.waitForFunction(() => true);
     assert.equal(await last.evaluate((e) => e === document.activeElement), true, 'End did not move the focus to the last row');
+    // Scrolled away by the mouse, the focused row leaves the page; the table keeps the focus,
+    // and the next key moves from that row, bringing it back (as VS Code's lists do).
+    await wrap.evaluate((e) => {
+      e.scrollTop = 0;
+    });
+    await first.waitFor({ timeout: 15000 });
+    assert.equal(await wrap.evaluate((e) => e.contains(document.activeElement)), true, 'the focus left the table when its row was scrolled away');
+    await page.keyboard.press('ArrowUp');
+    const beforeLast = webview().locator(`.conn-table tbody tr[data-stream="${total - 2}"]`);
+    await beforeLast.waitFor({ timeout: 15000 });
+    await page.waitForFunction(() => true);
+    assert.equal(await beforeLast.evaluate((e) => e === document.activeElement), true, 'Arrow Up did not move from the scrolled-away row');
     await page.keyboard.press('Home');
-    await webview().locator('.conn-table tbody tr[data-stream="0"]').waitFor({ timeout: 15000 });
+    await first.waitFor({ timeout: 15000 });
     await page.keyboard.press('PageDown');
     const focused = await webview().locator('.conn-table tbody tr[data-stream]:focus').getAttribute('data-stream');
     assert.ok(Number(focused) > 5, `Page Down moved to stream ${focused}`);
