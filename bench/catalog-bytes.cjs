@@ -9,7 +9,7 @@ const fs = require('node:fs');
 
 const args = process.argv.slice(2);
 const out = args.includes('--engine') ? path.resolve(args[args.indexOf('--engine') + 1]) : path.join(__dirname, '..', 'out', 'src');
-const { catalogCapture } = require(path.join(out, 'core', 'index', 'catalog.js'));
+const { LOCATION_BYTES, catalogCapture } = require(path.join(out, 'core', 'index', 'catalog.js'));
 const { FileSource } = require(path.join(out, 'node', 'fileSource.js'));
 
 const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--engine');
@@ -47,6 +47,7 @@ console.log(
     locationBytes: catalog.locations.bytes,
     locationBytesPerPacket: catalog.locations.bytes / packets,
     locationBytesPerSegment: catalog.locations.bytes / catalog.locations.count,
+    locationBytesPerSegmentInUse: LOCATION_BYTES,
     retainedBytes: after - before,
     retainedBytesPerPacket: (after - before) / packets,
     retainedBytesPerConnection: (after - before) / catalog.conversations.length,

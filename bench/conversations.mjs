@@ -224,7 +224,7 @@ function printFormat(r) {
     console.log(
       `catalog: ${c.tcpSegments.toLocaleString('en-US')} segments located in ${(c.locationBytes / MB).toFixed(1)} MB = ` +
         `${c.locationBytesPerPacket.toFixed(2)} bytes/packet allocated (${c.locationBytesPerSegment.toFixed(2)} per TCP segment; ` +
-        `${((16 * c.tcpSegments) / c.packets).toFixed(2)} per packet in use); ` +
+        `${((c.locationBytesPerSegmentInUse * c.tcpSegments) / c.packets).toFixed(2)} per packet in use); ` +
         `all it retains after GC: ${(c.retainedBytes / MB).toFixed(0)} MB = ${c.retainedBytesPerPacket.toFixed(1)} bytes/packet ` +
         `or ${(c.retainedBytesPerConnection / 1024).toFixed(2)} kB/connection`,
     );

@@ -34,7 +34,7 @@ import { graphCsvLines, graphSvg } from '../core/graph/export';
 
 /**
  * The index worker: one per open capture, off the extension host's main thread. It reads the
- * capture once into a catalog (16 bytes a segment), answering the table's page requests while
+ * capture once into a catalog (12 bytes a segment), answering the table's page requests while
  * it reads, so the first rows show within a second whatever the file's size. A ladder or an
  * export reads that one connection again. Terminating the worker cancels and frees everything.
  */

@@ -16,7 +16,7 @@ import { LruCache } from '../lru';
 
 /**
  * A capture of any size, read once, forward. Per TCP segment it keeps only what finds the
- * segment again (file offset, frame number, stream: 16 bytes); per connection, the analysis'
+ * segment again (where in the file, frame number, stream: 12 bytes); per connection, the analysis'
  * counters and what classifies it. A view of one connection (its ladder, its bytes, its graphs)
  * reads that connection's segments again by their offsets and runs the same analysis on them
  * alone: the analysis keeps its state per conversation, so the result is the whole pass's.
@@ -24,27 +24,43 @@ import { LruCache } from '../lru';
 
 /** Segments per chunk at most: big captures grow by chunks, never by copying everything. */
 const MAX_CHUNK = 1 << 20;
+/** The farthest a segment's offset may lie from its chunk's first: offsets are kept as 32-bit distances. */
+const MAX_DISTANCE = 0xffffffff;
+/** Bytes a segment takes: its distance into the file from its chunk's start, frame number and stream. */
+export const LOCATION_BYTES = 12;
 
-/** Where each TCP segment is, in file order, in chunks of typed arrays. */
+/**
+ * Where each TCP segment is, in file order, in chunks of typed arrays. A file offset is kept as
+ * its distance from the chunk's first segment (32 bits, not a 64-bit float): 12 bytes a segment.
+ * A chunk whose segments would span more than 4 GiB of file ends early (a capture of jumbo
+ * frames between rare TCP segments), so every distance fits.
+ */
 export class SegmentLocations {
-  private readonly offsets: Float64Array[] = [];
+  /** Per chunk: the file offset of its first segment, which its distances count from. */
+  private readonly bases: number[] = [];
+  private readonly distances: Uint32Array[] = [];
   private readonly frames: Uint32Array[] = [];
   private readonly streams: Uint32Array[] = [];
   private used = 0;
   count = 0;
 
   push(offset: number, frame: number, stream: number): void {
-    let last = this.offsets.length - 1;
-    if (last < 0 || this.used === this.offsets[last]!.length) {
+    let last = this.distances.length - 1;
+    let distance = last < 0 ? -1 : offset - this.bases[last]!;
+    if (last < 0 || this.used === this.distances[last]!.length || distance < 0 || distance > MAX_DISTANCE) {
+      // A chunk cut short by its span gives back what it did not use.
+      this.trim();
       // Small captures stay small: each chunk is as big as everything before it, up to the cap.
       const size = Math.min(MAX_CHUNK, Math.max(1024, this.count));
-      this.offsets.push(new Float64Array(size));
+      this.bases.push(offset);
+      this.distances.push(new Uint32Array(size));
       this.frames.push(new Uint32Array(size));
       this.streams.push(new Uint32Array(size));
       this.used = 0;
       last++;
+      distance = 0;
     }
-    this.offsets[last]![this.used] = offset;
+    this.distances[last]![this.used] = distance;
     this.frames[last]![this.used] = frame;
     this.streams[last]![this.used] = stream;
     this.used++;
@@ -53,28 +69,34 @@ export class SegmentLocations {
 
   /** Once every segment is in: the last chunk gives back what it did not use. */
   trim(): void {
-    const last = this.offsets.length - 1;
-    if (last < 0 || this.used === this.offsets[last]!.length) return;
-    this.offsets[last] = this.offsets[last]!.slice(0, this.used);
+    const last = this.distances.length - 1;
+    if (last < 0 || this.used === this.distances[last]!.length) return;
+    this.distances[last] = this.distances[last]!.slice(0, this.used);
     this.frames[last] = this.frames[last]!.slice(0, this.used);
     this.streams[last] = this.streams[last]!.slice(0, this.used);
   }
 
   /** Every segment held, in file order. */
   forEach(visit: (offset: number, frame: number, stream: number) => void): void {
-    for (let c = 0; c < this.offsets.length; c++) {
-      const n = c === this.offsets.length - 1 ? this.used : this.offsets[c]!.length;
-      const offsets = this.offsets[c]!;
+    for (let c = 0; c < this.distances.length; c++) {
+      const n = c === this.distances.length - 1 ? this.used : this.distances[c]!.length;
+      const base = this.bases[c]!;
+      const distances = this.distances[c]!;
       const frames = this.frames[c]!;
       const streams = this.streams[c]!;
-      for (let i = 0; i < n; i++) visit(offsets[i]!, frames[i]!, streams[i]!);
+      for (let i = 0; i < n; i++) visit(base + distances[i]!, frames[i]!, streams[i]!);
     }
   }
 
-  /** Bytes held by the arrays (allocated, not only used). */
+  /** Chunks of arrays held. */
+  get chunks(): number {
+    return this.distances.length;
+  }
+
+  /** Bytes held by the arrays (allocated, not only used), with each chunk's base. */
   get bytes(): number {
     let n = 0;
-    for (const c of this.offsets) n += c.length * 16;
+    for (const c of this.distances) n += c.length * LOCATION_BYTES + 8;
     return n;
   }
 
@@ -91,9 +113,10 @@ export class SegmentLocations {
       const n = c === this.streams.length - 1 ? this.used : streams.length;
       const end = start + n;
       if (end > from) {
+        const base = this.bases[c]!;
         for (let i = Math.max(0, from - start); i < n && start + i <= to; i++) {
           if (streams[i] === stream) {
-            offsets.push(this.offsets[c]![i]!);
+            offsets.push(base + this.distances[c]![i]!);
             frames.push(this.frames[c]![i]!);
           }
         }
@@ -483,7 +506,7 @@ export interface CatalogBuilder {
  */
 export interface CatalogOptions {
   /**
-   * Keep where each segment is (16 bytes a segment), so views can read a connection again.
+   * Keep where each segment is (12 bytes a segment), so views can read a connection again.
    * Without it the catalog only classifies and counts (a command-line filter needs no more).
    */
   locations?: boolean;
