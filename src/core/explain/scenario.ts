@@ -39,6 +39,18 @@ export interface Scenario {
   synRetransmissionSpan: number | null;
 }
 
+/** ScenarioTracker's yes/no facts, bits of its `bits`; the sides of the first RST and FIN sit above them. */
+const SEEN_SYN_DATA_A = 1;
+const SEEN_SYN_DATA_B = 2;
+const SEEN_SYN_ACK = 4;
+const SEEN_FIN_BEFORE_RST = 8;
+const SEEN_OTHER_FIN = 16;
+const SEEN_DATA_AFTER_FIN = 32;
+const SEEN_SEPARATE_ACK = 64;
+const SEEN_CROSSED = 128;
+const FIRST_RST_SHIFT = 8;
+const FIRST_FIN_SHIFT = 10;
+
 /**
  * What classification needs of a connection, gathered one segment at a time in capture order,
  * so a single forward pass over a capture of any size can classify every connection while
@@ -46,11 +58,9 @@ export interface Scenario {
  * first packet's sender); which side is the client is applied at the end, when it is known.
  */
 export class ScenarioTracker {
-  /** Pure SYNs from A and from B; SYNs with data from each. */
+  /** Pure SYNs from A and from B. */
   private synsA = 0;
   private synsB = 0;
-  private synDataA = false;
-  private synDataB = false;
   /** Time of the first and last pure SYN from each side (seconds and nanoseconds): numbers, not arrays (one tracker per connection). */
   private firstSynASec = 0;
   private firstSynANsec = 0;
@@ -60,16 +70,22 @@ export class ScenarioTracker {
   private firstSynBNsec = 0;
   private lastSynBSec = 0;
   private lastSynBNsec = 0;
-  private synAck = false;
-  /** 0: none yet; 1: from A; 2: from B. */
-  private firstRst = 0;
-  private finBeforeRst = false;
-  private firstFin = 0;
+  /**
+   * The yes/no facts (SEEN_*), and the side (1: A, 2: B, 0: none yet) of the first RST and the
+   * first FIN, in one number: a busy capture has a tracker for each of its connections.
+   */
+  private bits = 0;
   private finEnd = 0;
-  private otherFin = false;
-  private dataAfterFin = false;
-  private separateAck = false;
-  private crossed = false;
+
+  private get firstRst(): number {
+    return (this.bits >>> FIRST_RST_SHIFT) & 3;
+  }
+  private get firstFin(): number {
+    return (this.bits >>> FIRST_FIN_SHIFT) & 3;
+  }
+  private has(bit: number): boolean {
+    return (this.bits & bit) !== 0;
+  }
 
   /** One segment of the connection, in capture order. */
   add(fromA: boolean, flags: number, len: number, seqRaw: number, ackRaw: number, sec: number, nsec: number): void {
@@ -82,7 +98,7 @@ export class ScenarioTracker {
         }
         this.lastSynASec = sec;
         this.lastSynANsec = nsec;
-        if (len > 0) this.synDataA = true;
+        if (len > 0) this.bits |= SEEN_SYN_DATA_A;
       } else {
         if (this.synsB++ === 0) {
           this.firstSynBSec = sec;
@@ -90,45 +106,46 @@ export class ScenarioTracker {
         }
         this.lastSynBSec = sec;
         this.lastSynBNsec = nsec;
-        if (len > 0) this.synDataB = true;
+        if (len > 0) this.bits |= SEEN_SYN_DATA_B;
       }
     }
-    if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) this.synAck = true;
+    if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) this.bits |= SEEN_SYN_ACK;
     if (flags & TH_RST && this.firstRst === 0) {
-      this.firstRst = side;
-      this.finBeforeRst = this.firstFin !== 0;
+      this.bits |= side << FIRST_RST_SHIFT;
+      if (this.firstFin !== 0) this.bits |= SEEN_FIN_BEFORE_RST;
     }
-    if (this.firstFin === 0) {
+    const firstFin = this.firstFin;
+    if (firstFin === 0) {
       if (flags & TH_FIN) {
-        this.firstFin = side;
+        this.bits |= side << FIRST_FIN_SHIFT;
         this.finEnd = (seqRaw + len + 1) >>> 0;
       }
       return;
     }
     // After the first FIN: what the other side does.
-    if (side === this.firstFin) return;
-    if (len > 0) this.dataAfterFin = true;
+    if (side === firstFin) return;
+    if (len > 0) this.bits |= SEEN_DATA_AFTER_FIN;
     if (flags & TH_FIN) {
-      if (!this.otherFin) {
-        this.otherFin = true;
-        this.crossed = !(flags & TH_ACK && seqGE(ackRaw, this.finEnd));
+      if (!this.has(SEEN_OTHER_FIN)) {
+        this.bits |= SEEN_OTHER_FIN;
+        if (!(flags & TH_ACK && seqGE(ackRaw, this.finEnd))) this.bits |= SEEN_CROSSED;
       }
-    } else if (!this.otherFin && flags & TH_ACK && ackRaw === this.finEnd) this.separateAck = true;
+    } else if (!this.has(SEEN_OTHER_FIN) && flags & TH_ACK && ackRaw === this.finEnd) this.bits |= SEEN_SEPARATE_ACK;
   }
 
   /** The scenario, once every segment is in; `clientIsA` says which side opened. */
   scenario(stream: number, clientIsA: boolean): Scenario {
     const clientSyns = clientIsA ? this.synsA : this.synsB;
     const serverSyns = clientIsA ? this.synsB : this.synsA;
-    const synData = clientIsA ? this.synDataA : this.synDataB;
+    const synData = this.has(clientIsA ? SEEN_SYN_DATA_A : SEEN_SYN_DATA_B);
     const clientSide = clientIsA ? 1 : 2;
     const fromClient = (side: number): boolean => side === clientSide;
     let opening: OpeningScenario;
     if (clientSyns === 0) opening = 'mid-stream';
     else if (serverSyns > 0) opening = 'simultaneous-open';
     else if (synData) opening = 'tcp-fast-open';
-    else if (!this.synAck && this.firstRst !== 0 && !fromClient(this.firstRst)) opening = 'refused';
-    else if (!this.synAck) opening = 'no-answer';
+    else if (!this.has(SEEN_SYN_ACK) && this.firstRst !== 0 && !fromClient(this.firstRst)) opening = 'refused';
+    else if (!this.has(SEEN_SYN_ACK)) opening = 'no-answer';
     else if (clientSyns > 1) opening = 'syn-retransmitted';
     else opening = 'three-way-handshake';
 
@@ -141,13 +158,13 @@ export class ScenarioTracker {
     const base = { stream, opening, synRetransmissions, synRetransmissionSpan };
 
     if (this.firstRst !== 0 && opening !== 'refused') {
-      return { ...base, closing: this.finBeforeRst ? 'rst-after-fin' : 'reset', activeCloser: who(this.firstRst) };
+      return { ...base, closing: this.has(SEEN_FIN_BEFORE_RST) ? 'rst-after-fin' : 'reset', activeCloser: who(this.firstRst) };
     }
     if (opening === 'refused') return { ...base, closing: 'reset', activeCloser: 'server' };
     if (this.firstFin === 0) return { ...base, closing: 'open-at-end', activeCloser: null };
-    if (this.crossed) return { ...base, closing: 'simultaneous-close', activeCloser: 'both' };
+    if (this.has(SEEN_CROSSED)) return { ...base, closing: 'simultaneous-close', activeCloser: 'both' };
     const closing: ClosingScenario =
-      this.dataAfterFin || !this.otherFin ? 'half-close' : this.separateAck ? 'four-way-close' : 'three-segment-close';
+      this.has(SEEN_DATA_AFTER_FIN) || !this.has(SEEN_OTHER_FIN) ? 'half-close' : this.has(SEEN_SEPARATE_ACK) ? 'four-way-close' : 'three-segment-close';
     return { ...base, closing, activeCloser: who(this.firstFin) };
   }
 }

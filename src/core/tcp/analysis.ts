@@ -495,13 +495,9 @@ export class TcpConversation {
    * byte arrays, because a busy capture holds hundreds of thousands of conversations.
    */
   readonly a0: number;
-  readonly a1: number;
-  readonly a2: number;
-  readonly a3: number;
   readonly b0: number;
-  readonly b1: number;
-  readonly b2: number;
-  readonly b3: number;
+  /** IPv6 only: the other three words of A's address, then of B's (null for IPv4, which needs none). */
+  private readonly v6Words: number[] | null;
   readonly addrLen: number;
   readonly portA: number;
   readonly portB: number;
@@ -532,7 +528,6 @@ export class TcpConversation {
   startedByReuse = false;
   /** Which side (A: the first packet's sender; B: its receiver) sent the first pure SYN, if any. */
   synSender: 'A' | 'B' | null = null;
-  ipVersion: 4 | 6;
   private endpointA: Endpoint | null = null;
   private endpointB: Endpoint | null = null;
 
@@ -550,17 +545,34 @@ export class TcpConversation {
     const v6 = f.addrLen === 16;
     this.addrLen = f.addrLen;
     this.a0 = wordAt(d, s);
-    this.a1 = v6 ? wordAt(d, s + 4) : 0;
-    this.a2 = v6 ? wordAt(d, s + 8) : 0;
-    this.a3 = v6 ? wordAt(d, s + 12) : 0;
     this.b0 = wordAt(d, t);
-    this.b1 = v6 ? wordAt(d, t + 4) : 0;
-    this.b2 = v6 ? wordAt(d, t + 8) : 0;
-    this.b3 = v6 ? wordAt(d, t + 12) : 0;
+    this.v6Words = v6 ? [wordAt(d, s + 4), wordAt(d, s + 8), wordAt(d, s + 12), wordAt(d, t + 4), wordAt(d, t + 8), wordAt(d, t + 12)] : null;
     this.portA = f.srcPort;
     this.portB = f.dstPort;
-    this.ipVersion = f.ipVersion;
     this.aIsGreater = frameDirection(f) >= 0;
+  }
+
+  /** The words of the two addresses after the first (0 for IPv4). */
+  get a1(): number {
+    return this.v6Words?.[0] ?? 0;
+  }
+  get a2(): number {
+    return this.v6Words?.[1] ?? 0;
+  }
+  get a3(): number {
+    return this.v6Words?.[2] ?? 0;
+  }
+  get b1(): number {
+    return this.v6Words?.[3] ?? 0;
+  }
+  get b2(): number {
+    return this.v6Words?.[4] ?? 0;
+  }
+  get b3(): number {
+    return this.v6Words?.[5] ?? 0;
+  }
+  get ipVersion(): 4 | 6 {
+    return this.addrLen === 16 ? 6 : 4;
   }
 
   /** True when the address at `o` in `d` is A's (side 0) or B's (side 1). */
