@@ -2,6 +2,7 @@ import type { Lang } from '../core/explain/glossary';
 import { FilterMessageId, filterMessageAt } from '../core/filter/messages';
 import type { ConnectionRow, RowsPage, SortKey, TableQuery } from '../shared/protocol';
 import { el } from './dom';
+import { forgetFarRows } from './rowWindow';
 
 /*
  * The connection table: a window over rows that live in the index worker, where they are
@@ -198,21 +199,9 @@ export class ConnectionTable {
     this.total = page.total;
     this.all = page.all;
     page.rows.forEach((r, i) => this.rows.set(page.first + i, r));
-    if (this.rows.size > CACHE_ROWS) this.dropFarRows();
+    forgetFarRows(this.rows, this.asked, this.visibleRange(), FETCH, CACHE_ROWS);
     this.showError(page.error);
     this.draw();
-  }
-
-  /** Forgets the cached pages far from view; they are asked for again when scrolled back to. */
-  private dropFarRows(): void {
-    const [from, to] = this.visibleRange();
-    const keepFrom = Math.floor(from / FETCH) * FETCH - 2 * FETCH;
-    const keepTo = to + 2 * FETCH;
-    for (const i of this.rows.keys()) {
-      if (i >= keepFrom && i < keepTo) continue;
-      this.rows.delete(i);
-      this.asked.delete(i - (i % FETCH));
-    }
   }
 
   private showError(error: RowsPage['error']): void {

@@ -3,6 +3,7 @@ import { niceStep, tickLabeller } from '../core/graph/export';
 import { OUTCOMES, TimelineMarks } from '../core/view/timeline';
 import type { CaptureOverview, ConnectionRow, FromWebview, RowsPage, TableQuery, ToWebview } from '../shared/protocol';
 import { el } from './dom';
+import { forgetFarRows } from './rowWindow';
 
 /*
  * The timeline: the connection table's other view. One row per connection in stream order (the
@@ -41,6 +42,8 @@ const ROW_HEIGHT = 22;
 /** Rows fetched beyond the visible ones on each side. */
 const OVERSCAN = 20;
 const FETCH = 200;
+/** Rows kept in the page before those far from view are let go. */
+const CACHE_ROWS = 20 * FETCH;
 /**
  * The timeline's row requests are numbered from here, so that its answers and the table's
  * (which count from 1) never mix: both come back as `rows` messages.
@@ -350,21 +353,9 @@ export class Timeline {
       this.rows.set(page.first + i, r);
       this.extent = [Math.min(this.extent[0], r.start), Math.max(this.extent[1], r.start + r.duration)];
     });
-    this.forgetFarPages(page.first);
+    // Scrolling through 150,000 connections keeps a few thousand rows, not all of them.
+    forgetFarRows(this.rows, this.asked, this.visibleRange(), FETCH, CACHE_ROWS);
     this.draw();
-  }
-
-  /**
-   * Pages far from the one that came are let go (asked again if scrolled back to): scrolling
-   * through 150,000 connections keeps a few thousand rows, not all of them.
-   */
-  private forgetFarPages(near: number): void {
-    const keep = 20 * FETCH;
-    for (const first of [...this.asked]) {
-      if (Math.abs(first - near) <= keep) continue;
-      this.asked.delete(first);
-      for (let i = first; i < first + FETCH; i++) this.rows.delete(i);
-    }
   }
 
   // ------------------------------------------------------------------ time and zoom

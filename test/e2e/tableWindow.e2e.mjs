@@ -178,6 +178,8 @@ describe('the connection table and the timeline: windows over rows kept in the w
       await scrollTo(top);
       await settle();
       assert.ok((await page.locator('tbody tr').count()) < 200);
+      const kept = await page.evaluate(() => globalThis.table.rows.size);
+      assert.ok(kept <= 10 * 200 + 200, `${kept} rows kept at ${top / 24}`);
     }
     await scrollTo(0);
     assert.ok((await settle()).includes(0), 'the first page was kept while the whole table was scrolled through');
@@ -242,5 +244,23 @@ describe('the connection table and the timeline: windows over rows kept in the w
     await settle();
     assert.ok((await tlStreams()).includes(2999), `after End: ${(await tlStreams()).slice(-3)}`);
     assert.equal(await page.evaluate(() => document.querySelector('.tl-row.active')?.getAttribute('data-stream')), '2999');
+  });
+
+  it('the timeline holds only a window too, even after indexing notes: far rows are asked for again', async () => {
+    await page.evaluate(setUp, [150000, 'timeline']);
+    await settle();
+    for (let top = 0; top <= 150000 * 22; top += 22 * 5000) {
+      await page.evaluate((t) => (document.querySelector('.tl-scroll').scrollTop = t), top);
+      // A note comes before the answer (it clears what was asked): the rows of the place just
+      // left are let go all the same.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.evaluate(() => globalThis.note());
+      await settle();
+      // The rows it keeps (a private map, read here because memory is the point): a few pages.
+      const kept = await page.evaluate(() => globalThis.timeline.rows.size);
+      assert.ok(kept <= 20 * 200 + 200, `${kept} rows kept at ${top / 22}`);
+    }
+    await page.evaluate(() => (document.querySelector('.tl-scroll').scrollTop = 0));
+    assert.ok((await settle()).includes(0), 'the first page was kept while the whole timeline was scrolled through');
   });
 });
