@@ -12,6 +12,7 @@
 //   tableSeconds       worker start → a `rows` page answered after `open` resolved
 //   peakRssBytes       this process's VmHWM at the end (the worker is a thread of it)
 //   endRssBytes        VmRSS with the table ready, before the worker is stopped
+//   settledRssBytes    VmRSS 3 s later (the worker collects its garbage when the analysis ends)
 //   baseRssBytes       VmRSS before the worker started
 //
 //   node bench/editor-open.mjs CAPTURE [--no-refresh] [--no-quick] [--worker dist/indexWorker.js]
@@ -124,6 +125,8 @@ try {
     firstRows = { rows: last.rows.length, total: last.total, indexing: last.indexing, firstStream: last.rows[0].stream };
   }
   const endRssBytes = status('VmRSS');
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const settledRssBytes = status('VmRSS');
   const peakRssBytes = status('VmHWM');
   await worker.terminate();
   const sorted = rowsLatencies.slice().sort((a, b) => a - b);
@@ -150,6 +153,7 @@ try {
       rowsLatencyMaxSeconds: sorted.length ? sorted[sorted.length - 1] : null,
       baseRssBytes,
       endRssBytes,
+      settledRssBytes,
       peakRssBytes,
     }),
   );

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Worker, parentPort } from 'node:worker_threads';
 import { FileSource } from '../node/fileSource';
+import { collectGarbage } from '../node/collectGarbage';
 import { ByteSource, MemorySource } from '../core/capture/source';
 import { CaptureFormatError } from '../core/capture/types';
 import { linkTypeName } from '../core/decode/linktypes';
@@ -372,6 +373,10 @@ async function open(p: OpenParams, rpc: MessageHandler): Promise<OpenResult> {
     // What was written before the file was opened counts as grown: connections that ended already count.
     generation++;
     rpc.notify('progress', { fraction: 1, connections: catalog.conversations.length, grew: noteGrowth(0), overview: overviewOf(catalog), finished } satisfies ProgressNote);
+  } else {
+    // The pass's garbage goes now, not when V8 next finds this thread idle (100 s later in the
+    // extension host), after the answer: the table's next page waits for it, not the open.
+    setImmediate(collectGarbage);
   }
   return { overview: overviewOf(catalog), total: catalog.conversations.length };
 }
